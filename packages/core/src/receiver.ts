@@ -1,0 +1,603 @@
+import { HookinboxError } from './errors.js';
+import { compilePattern, type EventFor } from './match.js';
+import { type ParsedReceiverOptions, receiverOptionsSchema } from './options.js';
+import { createMemoryStore, type DedupeStore } from './store.js';
+import type {
+  EventMap,
+  Handler,
+  HandlerContext,
+  Logger,
+  Provider,
+  RawDelivery,
+  WebhookEvent,
+  WebhookResponse,
+} from './types.js';
+
+type AnyEvent = WebhookEvent<string, unknown, any>;
+
+/** One failed call of one handler. */
+export interface HandlerFailure {
+  /** The pattern the handler was registered for. */
+  pattern: string;
+  attempt: number;
+  error: unknown;
+}
+
+/** Lifecycle hooks. Each is called synchronously; an exception thrown by a hook is logged and ignored. */
+export interface ReceiverHooks<TEvent extends AnyEvent = AnyEvent> {
+  onReceived?(info: { method: string; url: string }): void;
+  onRejected?(info: { code: string; status: number; message: string }): void;
+  onDuplicate?(info: { name: string; id: string; state: 'done' | 'in-flight' }): void;
+  /**
+   * An authentic delivery whose payload failed its schema. It is acknowledged with 200 (a 4xx would make the provider
+   * resend the same bytes until it gives up) and handed here instead of to the handlers.
+   */
+  onInvalid?(info: { event: WebhookEvent<string, unknown, TEvent['meta']>; error: unknown }): void;
+  onAcknowledged?(info: { name: string; id: string; status: number; latencyMs: number }): void;
+  onHandled?(info: { event: TEvent; durationMs: number }): void;
+  onFailed?(info: { event: TEvent; pattern: string; attempt: number; error: unknown; willRetry: boolean }): void;
+  /** Every handler that still failed after its last attempt, with every error. Nothing is dropped silently. */
+  onDeadLetter?(info: { event: TEvent; failures: HandlerFailure[] }): void;
+  /** The dedupe store failed; `policy` says what the receiver did about it. */
+  onStoreError?(info: { error: unknown; policy: 'fail-closed' | 'fail-open'; operation: string }): void;
+}
+
+/**
+ * Replaces in-process dispatch, e.g. with a durable queue. The receiver awaits `dispatch(event)`, marks the delivery
+ * done and answers 200; the app's worker later calls `receiver.process(event)` to run the handlers.
+ */
+export interface Dispatcher<TEvent extends AnyEvent = AnyEvent> {
+  dispatch(event: TEvent): void | Promise<void>;
+}
+
+export interface ReceiverOptions<P extends Provider<any, any> = Provider> {
+  /** The platform: `genstore({ secret })`, `geins({ ... })`, or your own {@link Provider}. */
+  provider: P;
+  /** Dedupe store. Default: {@link createMemoryStore} (one instance only). */
+  store?: DedupeStore;
+  /**
+   * When to answer. `immediate` (default): 200 once the delivery is authenticated, parsed and claimed, before any
+   * handler runs. `after-handlers`: wait for the handlers up to `timeoutMs`.
+   */
+  ack?: { mode: 'immediate' } | { mode: 'after-handlers'; timeoutMs?: number; timeoutStatus?: 200 | 202 };
+  limits?: { bodyBytes?: number; bodyTimeoutMs?: number };
+  dedupe?: {
+    leaseMs?: number;
+    ttlMs?: number;
+    onStoreError?: 'fail-closed' | 'fail-open';
+    retryAfterSeconds?: number;
+  };
+  /** In-process retries of a failing handler after the acknowledgement. */
+  retry?: { attempts?: number; minDelayMs?: number; maxDelayMs?: number; factor?: number };
+  logger?: Logger;
+  hooks?: ReceiverHooks<ProviderEvent<P>>;
+  dispatcher?: Dispatcher<ProviderEvent<P>>;
+}
+
+export type ProviderEvents<P> = P extends Provider<infer E, any> ? E : EventMap;
+export type ProviderMeta<P> = P extends Provider<any, infer M> ? M : Record<string, unknown>;
+export type ProviderEvent<P> = WebhookEvent<string, unknown, ProviderMeta<P>>;
+
+export interface HandleOptions {
+  /** Logger for this delivery (the Fastify adapter passes `request.log`). */
+  logger?: Logger;
+}
+
+export interface RegisterOptions<E> {
+  /** Only events for which this returns true reach the handler (e.g. a Geins sub-entity). */
+  where?: (event: E) => boolean;
+}
+
+export interface ReceiverStats {
+  received: number;
+  rejected: Record<string, number>;
+  duplicates: number;
+  invalid: number;
+  acknowledged: number;
+  handled: number;
+  failed: number;
+  deadLettered: number;
+  /** Deliveries whose handlers are running or waiting for a retry. */
+  inFlight: number;
+  ackLatencyMs: { count: number; total: number; max: number };
+}
+
+export interface CloseResult {
+  /** True when every in-flight delivery finished within the timeout. */
+  drained: boolean;
+  /** Deliveries still running when the timeout passed. */
+  pending: { name: string; id: string }[];
+}
+
+export interface Receiver<E extends EventMap = EventMap, TMeta = Record<string, unknown>> {
+  /** The provider's name. */
+  readonly provider: string;
+  /**
+   * Register a handler for a routing name or a pattern (`orders/*`, `Order.*`, `*.delete`, `*`). Every matching
+   * handler runs; one failing does not stop the others.
+   */
+  on<P extends (keyof E & string) | (string & {})>(
+    pattern: P,
+    handler: Handler<EventFor<E, TMeta, P>>,
+    options?: RegisterOptions<EventFor<E, TMeta, P>>,
+  ): this;
+  /** Handle one delivery; resolves to the response to send. Handlers are scheduled, not awaited (by default). */
+  handle(delivery: RawDelivery, options?: HandleOptions): Promise<WebhookResponse>;
+  /** Run the handlers for an event with retries and dead-lettering (what a custom {@link Dispatcher}'s worker calls). */
+  process(event: WebhookEvent<string, unknown, TMeta>): Promise<{ ok: boolean; failures: HandlerFailure[] }>;
+  /** Check the handler set against the provider's requirements now; throws with what is missing. */
+  ready(): void;
+  /** Every pattern that has a handler, in registration order. */
+  patterns(): string[];
+  /** Counters since the receiver was built. */
+  stats(): ReceiverStats;
+  /** Stop taking deliveries (503 `closing`), wait up to `timeoutMs` for in-flight handlers, report the rest. */
+  close(options?: { timeoutMs?: number }): Promise<CloseResult>;
+  /** Resolved options, e.g. `limits.bodyBytes` for adapters. */
+  readonly options: Readonly<ParsedReceiverOptions>;
+}
+
+interface Registration {
+  pattern: string;
+  matches: (name: string) => boolean;
+  handler: Handler<AnyEvent>;
+  where: ((event: AnyEvent) => boolean) | undefined;
+}
+
+const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8' } as const;
+const OK_BODY = '{"ok":true}';
+const DUPLICATE_BODY = '{"ok":true,"duplicate":true}';
+const ACCEPTED_BODY = '{"ok":true,"pending":true}';
+
+const noop = () => {};
+const silentLogger: Logger = { debug: noop, info: noop, warn: noop, error: noop };
+/** Default logger: warnings and errors to the console, nothing else. */
+const consoleLogger: Logger = {
+  debug: noop,
+  info: noop,
+  warn: (obj, msg) => console.warn(msg ?? '', obj),
+  error: (obj, msg) => console.error(msg ?? '', obj),
+};
+
+export { silentLogger };
+
+/**
+ * Build a receiver for one provider.
+ *
+ * @example
+ * const receiver = createReceiver({ provider: genstore({ secret: process.env.GENSTORE_CLIENT_SECRET! }) });
+ * receiver.on('orders/create', async (event) => saveOrder(event.payload));
+ */
+export function createReceiver<P extends Provider<any, any>>(
+  options: ReceiverOptions<P>,
+): Receiver<ProviderEvents<P>, ProviderMeta<P>> {
+  const parsed = receiverOptionsSchema.safeParse(options);
+  if (!parsed.success) {
+    const detail = parsed.error.issues.map((i) => `${i.path.join('.') || 'options'}: ${i.message}`).join('; ');
+    throw new TypeError(`@hookinbox/core: invalid receiver options: ${detail}`);
+  }
+  const opts = parsed.data;
+  const provider = opts.provider as Provider;
+  const store: DedupeStore = opts.store ?? createMemoryStore();
+  const logger: Logger = opts.logger ?? consoleLogger;
+  const hooks = (opts.hooks ?? {}) as ReceiverHooks;
+  const dispatcher = opts.dispatcher as Dispatcher | undefined;
+  const { leaseMs, ttlMs, onStoreError, retryAfterSeconds } = opts.dedupe;
+  const ack = opts.ack;
+
+  const registrations: Registration[] = [];
+  // name → handlers, so a pattern is matched once per name, not once per request.
+  const routeCache = new Map<string, Registration[]>();
+  const inFlight = new Map<Promise<unknown>, { name: string; id: string }>();
+  const closeController = new AbortController();
+  let closing = false;
+  let checked = false;
+
+  const stats: ReceiverStats = {
+    received: 0,
+    rejected: {},
+    duplicates: 0,
+    invalid: 0,
+    acknowledged: 0,
+    handled: 0,
+    failed: 0,
+    deadLettered: 0,
+    inFlight: 0,
+    ackLatencyMs: { count: 0, total: 0, max: 0 },
+  };
+
+  const callHook = <K extends keyof ReceiverHooks>(name: K, info: Parameters<NonNullable<ReceiverHooks[K]>>[0]) => {
+    const hook = hooks[name] as ((arg: unknown) => void) | undefined;
+    if (!hook) return;
+    try {
+      hook(info);
+    } catch (error) {
+      logger.error({ err: error, hook: name }, `@hookinbox/core: the ${name} hook threw`);
+    }
+  };
+
+  const routes = (name: string): Registration[] => {
+    let found = routeCache.get(name);
+    if (!found) {
+      found = registrations.filter((r) => r.matches(name));
+      if (routeCache.size > 10_000) routeCache.clear(); // names are open-ended: keep the cache bounded
+      routeCache.set(name, found);
+    }
+    return found;
+  };
+
+  const ensureChecked = () => {
+    if (checked) return;
+    provider.checkHandlers?.(registrations.map((r) => r.pattern));
+    checked = true;
+  };
+
+  const respond = (status: number, body: string, headers?: Record<string, string>): WebhookResponse => ({
+    status,
+    headers: headers ? { ...JSON_HEADERS, ...headers } : { ...JSON_HEADERS },
+    body,
+  });
+
+  const reject = (error: HookinboxError, log: Logger): WebhookResponse => {
+    stats.rejected[error.code] = (stats.rejected[error.code] ?? 0) + 1;
+    callHook('onRejected', { code: error.code, status: error.status, message: error.message });
+    const level = error.status >= 500 ? 'error' : 'warn';
+    log[level]({ code: error.code, status: error.status }, error.message);
+    return respond(error.status, JSON.stringify(error.toJSON()), error.headers);
+  };
+
+  const storeUnavailable = (cause: unknown) =>
+    new HookinboxError('store_unavailable', '@hookinbox/core: the dedupe store is unavailable; retry later', {
+      headers: { 'retry-after': String(retryAfterSeconds) },
+      cause,
+    });
+
+  const acknowledged = (name: string, id: string, status: number, started: number) => {
+    const latencyMs = performance.now() - started;
+    stats.acknowledged++;
+    const l = stats.ackLatencyMs;
+    l.count++;
+    l.total += latencyMs;
+    if (latencyMs > l.max) l.max = latencyMs;
+    if (hooks.onAcknowledged) callHook('onAcknowledged', { name, id, status, latencyMs });
+  };
+
+  /** Run one handler, with in-process retries when `retries` is true. */
+  const runHandler = async (
+    reg: Registration,
+    event: AnyEvent,
+    log: Logger,
+    attempts: number,
+  ): Promise<HandlerFailure | undefined> => {
+    const { minDelayMs, maxDelayMs, factor } = opts.retry;
+    let last: HandlerFailure | undefined;
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+      const context: HandlerContext = { attempt, signal: closeController.signal, logger: log };
+      try {
+        if (reg.where && !reg.where(event)) return undefined;
+        await reg.handler(event, context);
+        return undefined;
+      } catch (error) {
+        stats.failed++;
+        const willRetry = attempt < attempts;
+        last = { pattern: reg.pattern, attempt, error };
+        callHook('onFailed', { event, pattern: reg.pattern, attempt, error, willRetry });
+        log.warn(
+          { err: error, event: event.name, id: event.id, pattern: reg.pattern, attempt, willRetry },
+          `@hookinbox/core: handler for ${event.name} failed`,
+        );
+        if (willRetry) {
+          const delay = Math.min(maxDelayMs, minDelayMs * factor ** (attempt - 1));
+          await sleep(delay, closeController.signal);
+        }
+      }
+    }
+    return last;
+  };
+
+  /** Run every matching handler once or with retries; resolve with the handlers that still failed. */
+  const runAll = async (event: AnyEvent, log: Logger, attempts: number): Promise<HandlerFailure[]> => {
+    const regs = routes(event.name);
+    const started = performance.now();
+    let failures: HandlerFailure[];
+    if (regs.length === 1) {
+      const f = await runHandler(regs[0] as Registration, event, log, attempts);
+      failures = f ? [f] : [];
+    } else {
+      const results = await Promise.all(regs.map((r) => runHandler(r, event, log, attempts)));
+      failures = results.filter((f): f is HandlerFailure => f !== undefined);
+    }
+    if (failures.length === 0) {
+      stats.handled++;
+      if (hooks.onHandled) callHook('onHandled', { event, durationMs: performance.now() - started });
+    }
+    return failures;
+  };
+
+  const deadLetter = (event: AnyEvent, failures: HandlerFailure[], log: Logger) => {
+    stats.deadLettered++;
+    log.error(
+      { event: event.name, id: event.id, failures: failures.map((f) => ({ pattern: f.pattern, attempt: f.attempt })) },
+      `@hookinbox/core: ${event.name} ${event.id} dead-lettered after its handlers kept failing`,
+    );
+    callHook('onDeadLetter', { event, failures });
+  };
+
+  const commit = async (key: string, token: string | undefined, log: Logger) => {
+    if (token === undefined) return;
+    try {
+      const ok = await store.commit(key, token, ttlMs);
+      if (!ok) log.warn({ id: key }, '@hookinbox/core: the claim had expired before commit; raise dedupe.leaseMs');
+    } catch (error) {
+      callHook('onStoreError', { error, policy: onStoreError, operation: 'commit' });
+      log.error({ err: error, id: key }, '@hookinbox/core: could not mark the delivery done in the store');
+    }
+  };
+
+  const release = async (key: string, token: string | undefined, log: Logger) => {
+    if (token === undefined) return;
+    try {
+      await store.release(key, token);
+    } catch (error) {
+      callHook('onStoreError', { error, policy: onStoreError, operation: 'release' });
+      log.error({ err: error, id: key }, '@hookinbox/core: could not release the claim; it ends with its lease');
+    }
+  };
+
+  /** Track a background task so close() can wait for it. */
+  const track = (task: Promise<unknown>, event: AnyEvent) => {
+    inFlight.set(task, { name: event.name, id: event.id });
+    stats.inFlight = inFlight.size;
+    task.finally(() => {
+      inFlight.delete(task);
+      stats.inFlight = inFlight.size;
+    });
+  };
+
+  /** The background path: handlers with retries, dead letter, then mark done. */
+  const processInBackground = async (event: AnyEvent, token: string | undefined, log: Logger) => {
+    const failures = await runAll(event, log, opts.retry.attempts);
+    if (failures.length > 0) deadLetter(event, failures, log);
+    await commit(event.id, token, log);
+  };
+
+  const handle = async (delivery: RawDelivery, handleOptions?: HandleOptions): Promise<WebhookResponse> => {
+    const started = performance.now();
+    const log = handleOptions?.logger ?? logger;
+    stats.received++;
+    if (hooks.onReceived) callHook('onReceived', { method: delivery.method, url: delivery.url });
+    if (closing) {
+      return reject(
+        new HookinboxError('closing', '@hookinbox/core: the receiver is shutting down; retry later', {
+          headers: { 'retry-after': String(retryAfterSeconds) },
+        }),
+        log,
+      );
+    }
+    try {
+      ensureChecked();
+    } catch (error) {
+      log.error({ err: error }, '@hookinbox/core: the handler set does not satisfy the provider');
+      return reject(new HookinboxError('internal_error', '@hookinbox/core: the receiver is misconfigured'), log);
+    }
+
+    let verified: Awaited<ReturnType<Provider['verify']>>;
+    try {
+      const headers = lowerCaseHeaders(delivery.headers);
+      verified = await provider.verify(headers === delivery.headers ? delivery : { ...delivery, headers });
+    } catch (error) {
+      if (error instanceof HookinboxError) return reject(error, log);
+      log.error({ err: error }, `@hookinbox/core: the ${provider.name} provider threw`);
+      return reject(new HookinboxError('internal_error', '@hookinbox/core: the delivery could not be verified'), log);
+    }
+
+    const { name, dedupeKey } = verified;
+    let payload = verified.payload;
+    let invalidError: unknown;
+    const schema = provider.schemaFor?.(name);
+    if (schema) {
+      const result = schema.safeParse(payload);
+      if (result.success) payload = result.data;
+      else invalidError = result.error;
+    }
+    const event: AnyEvent = {
+      provider: provider.name,
+      name,
+      id: dedupeKey,
+      payload,
+      meta: verified.meta,
+      receivedAt: new Date(),
+    };
+
+    let token: string | undefined;
+    try {
+      const claim = await store.claim(dedupeKey, leaseMs);
+      if (claim.status === 'claimed') {
+        token = claim.token;
+      } else {
+        stats.duplicates++;
+        callHook('onDuplicate', { name, id: dedupeKey, state: claim.status });
+        if (claim.status === 'in-flight' && ack.mode === 'after-handlers') {
+          return reject(
+            new HookinboxError('in_flight', '@hookinbox/core: a copy of this delivery is being handled; retry later', {
+              headers: { 'retry-after': String(retryAfterSeconds) },
+            }),
+            log,
+          );
+        }
+        log.debug({ event: name, id: dedupeKey, state: claim.status }, '@hookinbox/core: duplicate delivery');
+        acknowledged(name, dedupeKey, 200, started);
+        return respond(200, DUPLICATE_BODY);
+      }
+    } catch (error) {
+      callHook('onStoreError', { error, policy: onStoreError, operation: 'claim' });
+      if (onStoreError === 'fail-closed') {
+        log.error({ err: error, id: dedupeKey }, '@hookinbox/core: dedupe store failed; answering 503');
+        return reject(storeUnavailable(error), log);
+      }
+      log.warn({ err: error, id: dedupeKey }, '@hookinbox/core: dedupe store failed; processing without dedupe');
+    }
+
+    if (invalidError !== undefined) {
+      stats.invalid++;
+      log.warn({ event: name, id: dedupeKey }, `@hookinbox/core: ${name} payload failed its schema`);
+      callHook('onInvalid', { event, error: invalidError });
+      await commit(dedupeKey, token, log);
+      acknowledged(name, dedupeKey, 200, started);
+      return respond(200, OK_BODY);
+    }
+
+    if (dispatcher) {
+      try {
+        await dispatcher.dispatch(event);
+      } catch (error) {
+        await release(dedupeKey, token, log);
+        log.error({ err: error, id: dedupeKey }, '@hookinbox/core: the dispatcher refused the event');
+        return reject(new HookinboxError('internal_error', '@hookinbox/core: the event could not be queued'), log);
+      }
+      await commit(dedupeKey, token, log);
+      acknowledged(name, dedupeKey, 200, started);
+      return respond(200, OK_BODY);
+    }
+
+    if (routes(name).length === 0) {
+      log.debug({ event: name, id: dedupeKey }, `@hookinbox/core: no handler for ${name}`);
+      await commit(dedupeKey, token, log);
+      acknowledged(name, dedupeKey, 200, started);
+      return respond(200, OK_BODY);
+    }
+
+    if (ack.mode === 'immediate') {
+      const task = new Promise<void>((resolve) => {
+        setImmediate(() => processInBackground(event, token, log).then(resolve, resolve));
+      });
+      track(task, event);
+      acknowledged(name, dedupeKey, 200, started);
+      return respond(200, OK_BODY);
+    }
+
+    // after-handlers: one attempt of each handler within the deadline.
+    let timedOut = false;
+    const attempt = runAll(event, log, 1);
+    const task = attempt.then(async (failures) => {
+      if (!timedOut) {
+        if (failures.length === 0) await commit(dedupeKey, token, log);
+        else await release(dedupeKey, token, log);
+        return;
+      }
+      // We already answered: the provider will not retry, so retry here and dead-letter what still fails.
+      if (failures.length > 0) {
+        const again = await Promise.all(
+          routes(name)
+            .filter((r) => failures.some((f) => f.pattern === r.pattern))
+            .map((r) => runHandler(r, event, log, Math.max(1, opts.retry.attempts - 1))),
+        );
+        const still = again.filter((f): f is HandlerFailure => f !== undefined);
+        if (still.length > 0) deadLetter(event, [...failures, ...still], log);
+      }
+      await commit(dedupeKey, token, log);
+    });
+    track(task, event);
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), ack.timeoutMs);
+    });
+    const outcome = await Promise.race([attempt, deadline]);
+    clearTimeout(timer);
+    if (outcome === 'timeout') {
+      timedOut = true;
+      acknowledged(name, dedupeKey, ack.timeoutStatus, started);
+      return respond(ack.timeoutStatus, ack.timeoutStatus === 202 ? ACCEPTED_BODY : OK_BODY);
+    }
+    await task;
+    if (outcome.length > 0) {
+      return reject(
+        new HookinboxError(
+          'handler_failed',
+          `@hookinbox/core: a handler for ${name} failed; retry to process it again`,
+        ),
+        log,
+      );
+    }
+    acknowledged(name, dedupeKey, 200, started);
+    return respond(200, OK_BODY);
+  };
+
+  const receiver: Receiver<EventMap, unknown> = {
+    provider: provider.name,
+    options: opts,
+    on(pattern: string, handler: Handler<any>, registerOptions?: RegisterOptions<any>) {
+      if (typeof pattern !== 'string' || pattern.length === 0) {
+        throw new TypeError('@hookinbox/core: on() needs a name or pattern such as "orders/create" or "Order.*"');
+      }
+      if (typeof handler !== 'function')
+        throw new TypeError(`@hookinbox/core: the handler for ${pattern} is not a function`);
+      registrations.push({ pattern, matches: compilePattern(pattern), handler, where: registerOptions?.where });
+      routeCache.clear();
+      checked = false;
+      return this;
+    },
+    handle,
+    async process(event) {
+      const log = logger;
+      const run = runAll(event as AnyEvent, log, opts.retry.attempts).then((failures) => {
+        if (failures.length > 0) deadLetter(event as AnyEvent, failures, log);
+        return { ok: failures.length === 0, failures };
+      });
+      track(run, event as AnyEvent);
+      return run;
+    },
+    ready() {
+      checked = false;
+      ensureChecked();
+    },
+    patterns: () => registrations.map((r) => r.pattern),
+    stats: () => ({ ...stats, rejected: { ...stats.rejected }, ackLatencyMs: { ...stats.ackLatencyMs } }),
+    async close(closeOptions = {}) {
+      closing = true;
+      const timeoutMs = closeOptions.timeoutMs ?? 10_000;
+      let timer: NodeJS.Timeout | undefined;
+      const all = Promise.allSettled([...inFlight.keys()]).then(() => 'drained' as const);
+      const timeout = new Promise<'timeout'>((resolve) => {
+        timer = setTimeout(() => resolve('timeout'), timeoutMs);
+      });
+      const outcome = await Promise.race([all, timeout]);
+      clearTimeout(timer);
+      if (outcome === 'drained') return { drained: true, pending: [] };
+      const pending = [...inFlight.values()];
+      closeController.abort(new HookinboxError('closing', '@hookinbox/core: the receiver closed'));
+      logger.error(
+        { pending },
+        `@hookinbox/core: ${pending.length} deliveries still running at close: ${pending.map((p) => `${p.name} ${p.id}`).join(', ')}`,
+      );
+      return { drained: false, pending };
+    },
+  };
+  return receiver as unknown as Receiver<ProviderEvents<P>, ProviderMeta<P>>;
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  if (ms <= 0 || signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
+const UPPER = /[A-Z]/;
+/** Node already lower-cases header names; deliveries built by hand may not. */
+function lowerCaseHeaders(headers: RawDelivery['headers']): RawDelivery['headers'] {
+  for (const key in headers) {
+    if (UPPER.test(key)) {
+      const out: RawDelivery['headers'] = {};
+      for (const k in headers) out[k.toLowerCase()] = headers[k];
+      return out;
+    }
+  }
+  return headers;
+}

@@ -1,0 +1,111 @@
+import type { HookinboxError } from './errors.js';
+
+/** Request headers with lower-case names, as Node's `IncomingMessage.headers` has them. */
+export type Headers = Record<string, string | string[] | undefined>;
+
+/**
+ * A delivery exactly as it arrived: what every adapter hands the core. `body` holds the exact raw bytes; nothing
+ * has parsed or re-encoded them.
+ */
+export interface RawDelivery {
+  method: string;
+  /** Path and query as received, e.g. `/webhooks/geins/Order?action=create`. */
+  url: string;
+  headers: Headers;
+  body: Buffer;
+}
+
+/**
+ * What a provider makes of an authentic delivery, before its payload is validated against a schema.
+ */
+export interface VerifiedDelivery<TMeta = Record<string, unknown>> {
+  /** Routing name: a Genstore topic (`orders/create`) or a Geins `Entity.action`. */
+  name: string;
+  /** Stable key for deduplication: the same for every retry of one event. */
+  dedupeKey: string;
+  /** The parsed, not yet validated payload. */
+  payload: unknown;
+  /** Provider specific metadata (shop, timestamps, ids). */
+  meta: TMeta;
+}
+
+/** The part of a zod schema the core uses; any schema with `safeParse` fits. */
+export interface PayloadSchema<T = unknown> {
+  safeParse(value: unknown): { success: true; data: T } | { success: false; error: unknown };
+}
+
+/**
+ * A provider authenticates and parses deliveries of one platform. The core never mentions a platform: everything
+ * platform specific lives behind this contract.
+ *
+ * @typeParam TEvents - routing name → payload type, used to type handlers.
+ * @typeParam TMeta - the metadata every event of this provider carries.
+ */
+export interface Provider<TEvents extends EventMap = EventMap, TMeta = Record<string, unknown>> {
+  /** Short name, e.g. `genstore`; used in logs and on events. */
+  readonly name: string;
+  /**
+   * Authenticate and parse. Throw a {@link HookinboxError} to refuse the delivery (401, 400, …); return the
+   * verified delivery otherwise. Authentication must come first: an unauthenticated body is never parsed.
+   */
+  verify(delivery: RawDelivery): VerifiedDelivery<TMeta> | Promise<VerifiedDelivery<TMeta>>;
+  /** The schema for a routing name, if the provider has one. Returning undefined accepts the payload as is. */
+  schemaFor?(name: string): PayloadSchema | undefined;
+  /**
+   * Called once when the first delivery arrives or `receiver.ready()` is called, with every name or pattern that
+   * has a handler. Throw to refuse to start (e.g. a missing compliance handler).
+   */
+  checkHandlers?(patterns: readonly string[]): void;
+  /** Phantom field carrying the event map for type inference; never set at run time. */
+  readonly __events?: TEvents;
+  /** Phantom field carrying the metadata type for type inference; never set at run time. */
+  readonly __meta?: TMeta;
+}
+
+/** Routing name → payload type. */
+export type EventMap = Record<string, unknown>;
+
+/** An authenticated, validated event, as a handler receives it. */
+export interface WebhookEvent<TName extends string = string, TPayload = unknown, TMeta = Record<string, unknown>> {
+  /** The provider's name, e.g. `genstore`. */
+  provider: string;
+  /** Routing name, e.g. `orders/create` or `Order.create`. */
+  name: TName;
+  /** The dedupe key: identical for every retry of the same event. */
+  id: string;
+  payload: TPayload;
+  meta: TMeta;
+  /** When hookinbox received the delivery. */
+  receivedAt: Date;
+}
+
+/** Context for one handler call. */
+export interface HandlerContext {
+  /** 1 on the first call, 2 on the first retry, … */
+  attempt: number;
+  /** Aborted when the receiver is closed and its timeout passes; long handlers may stop early. */
+  signal: AbortSignal;
+  logger: Logger;
+}
+
+export type Handler<E extends WebhookEvent<string, unknown, any> = WebhookEvent> = (
+  event: E,
+  context: HandlerContext,
+) => unknown;
+
+/** pino-compatible logger; the Fastify adapter passes `request.log`. */
+export interface Logger {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+/** A framework-neutral response; adapters only copy it to the wire. */
+export interface WebhookResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+export type RejectionInfo = { error: HookinboxError; delivery: RawDelivery };
