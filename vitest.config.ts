@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
@@ -12,7 +13,8 @@ export default defineConfig({
   },
   test: {
     include: ['packages/*/src/**/*.test.ts', 'test/**/*.test.ts', 'examples/*/test/**/*.test.ts'],
-    globalSetup: ['test/setup/redis.ts'],
+    // Makes sure a Redis answers (starts one when none does) and shares its URL with the tests.
+    globalSetup: existsSync('test/setup/redis.ts') ? ['test/setup/redis.ts'] : [],
     typecheck: { enabled: true, include: ['packages/*/src/**/*.test-d.ts', 'test/**/*.test-d.ts'] },
     testTimeout: 20_000,
     hookTimeout: 60_000,
