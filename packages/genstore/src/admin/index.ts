@@ -1,0 +1,24 @@
+export {
+  createGenstoreAdminClient,
+  type GenstoreAdminClient,
+  type GenstoreAdminClientOptions,
+  type GenstoreAdminListQuery,
+  type GenstoreAdminWebhook,
+  type GenstoreAdminWebhookInput,
+  genstoreAdminWebhookSchema,
+} from './client.js';
+export {
+  GenstoreAdminError,
+  type GenstoreAdminFetch,
+  type GenstoreAdminRetryOptions,
+  isGenstoreAdminError,
+  parseGenstoreRetryAfter,
+} from './http.js';
+export {
+  applyGenstoreSync,
+  type GenstoreSyncOptions,
+  type GenstoreSyncPlan,
+  type GenstoreSyncResult,
+  type GenstoreSyncUpdate,
+  planGenstoreSync,
+} from './sync.js';
