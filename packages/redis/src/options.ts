@@ -1,0 +1,63 @@
+import type { Cluster, Redis } from 'ioredis';
+
+/** Options of {@link redisStore}. Give either `client` or `url`. */
+export interface RedisStoreOptions {
+  /**
+   * An ioredis client: `new Redis(…)` (standalone or Sentinel) or `new Cluster(…)`. The store never closes it;
+   * the app that created it does.
+   */
+  client?: Redis | Cluster;
+  /** A `redis://` or `rediss://` URL; the store creates its own client and closes it in `close()`. */
+  url?: string;
+  /**
+   * Put before every dedupe key (default `hookinbox:`). Use one prefix per app sharing a Redis. A `keyPrefix` set
+   * on the client itself is added in front of this one by ioredis.
+   */
+  keyPrefix?: string;
+  /**
+   * Longest wait for one Redis command, in milliseconds (default 500). The store enforces it itself, whatever the
+   * client's own options say, so a hung or unreachable Redis cannot hold a delivery past the provider's timeout.
+   */
+  commandTimeoutMs?: number;
+}
+
+export interface ParsedRedisStoreOptions {
+  client: Redis | Cluster | undefined;
+  url: string | undefined;
+  keyPrefix: string;
+  commandTimeoutMs: number;
+}
+
+const URL_SCHEME = /^rediss?:\/\//;
+
+/**
+ * Validate once, when the store is built. Plain checks rather than a zod schema: four fields do not justify a
+ * dependency beyond core and ioredis.
+ */
+export function parseRedisStoreOptions(options: RedisStoreOptions): ParsedRedisStoreOptions {
+  const problems: string[] = [];
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError('@hookinbox/redis: invalid options: options: expected an object such as { client }');
+  }
+  const { client, url, keyPrefix = 'hookinbox:', commandTimeoutMs = 500 } = options;
+  if (client !== undefined && url !== undefined) {
+    problems.push('client, url: give one of them, not both');
+  } else if (client === undefined && url === undefined) {
+    problems.push('client: required (an ioredis Redis or Cluster), or give url');
+  }
+  if (
+    client !== undefined &&
+    (typeof client !== 'object' || client === null || typeof (client as Redis).defineCommand !== 'function')
+  ) {
+    problems.push('client: must be an ioredis Redis or Cluster client');
+  }
+  if (url !== undefined && (typeof url !== 'string' || !URL_SCHEME.test(url))) {
+    problems.push('url: must be a redis:// or rediss:// URL');
+  }
+  if (typeof keyPrefix !== 'string') problems.push('keyPrefix: must be a string');
+  if (typeof commandTimeoutMs !== 'number' || !Number.isInteger(commandTimeoutMs) || commandTimeoutMs <= 0) {
+    problems.push('commandTimeoutMs: must be a positive integer (milliseconds)');
+  }
+  if (problems.length > 0) throw new TypeError(`@hookinbox/redis: invalid options: ${problems.join('; ')}`);
+  return { client, url, keyPrefix, commandTimeoutMs };
+}

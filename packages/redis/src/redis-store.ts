@@ -1,0 +1,100 @@
+import { randomUUID } from 'node:crypto';
+import { type ClaimResult, type DedupeStore, HookinboxError } from '@hookinbox/core';
+import { type Cluster, Redis } from 'ioredis';
+import { parseRedisStoreOptions, type RedisStoreOptions } from './options.js';
+import { DONE, defineScripts } from './scripts.js';
+
+/** A {@link DedupeStore} on Redis. `close()` closes only a client the store created from `url`. */
+export interface RedisStore extends DedupeStore {
+  /** The client in use: the injected one, or the one created from `url`. */
+  readonly client: Redis | Cluster;
+  close(): Promise<void>;
+}
+
+const unavailable = (message: string, cause?: unknown) =>
+  new HookinboxError('store_unavailable', `@hookinbox/redis: ${message}`, cause === undefined ? {} : { cause });
+
+/**
+ * A dedupe store on Redis, for more than one instance receiving deliveries. Works over an ioredis client on a
+ * standalone server, behind Sentinel, or on a Cluster.
+ *
+ * Each operation is one Lua script on one key: one round trip, atomic, never KEYS or SCAN. A command that does not
+ * answer within `commandTimeoutMs` rejects with `store_unavailable`; the receiver then answers 503 (fail-closed,
+ * the default) or processes without dedupe (`dedupe: { onStoreError: 'fail-open' }`).
+ *
+ * @example
+ * const redis = new Redis(process.env.REDIS_URL!);
+ * const receiver = createReceiver({ provider, store: redisStore({ client: redis }) });
+ */
+export function redisStore(options: RedisStoreOptions): RedisStore {
+  const { client: injected, url, keyPrefix, commandTimeoutMs } = parseRedisStoreOptions(options);
+  const client: Redis | Cluster = injected ?? new Redis(url as string);
+  const owned = injected === undefined;
+  const commands = defineScripts(client);
+
+  /**
+   * Race one command against the store's own timer. A command that times out may still run later (ioredis keeps
+   * it in its offline queue or on the socket); `onLate` sees its result so a late claim can be undone.
+   */
+  const run = <T>(operation: string, command: Promise<T>, onLate?: (value: T) => void): Promise<T> =>
+    new Promise<T>((resolve, reject) => {
+      let timedOut = false;
+      const timer = setTimeout(() => {
+        timedOut = true;
+        reject(unavailable(`Redis did not answer ${operation} within ${commandTimeoutMs} ms`));
+      }, commandTimeoutMs);
+      timer.unref();
+      command.then(
+        (value) => {
+          if (timedOut) {
+            onLate?.(value);
+            return;
+          }
+          clearTimeout(timer);
+          resolve(value);
+        },
+        (error: unknown) => {
+          if (timedOut) return;
+          clearTimeout(timer);
+          const reason = error instanceof Error ? error.message : String(error);
+          reject(unavailable(`${operation} failed: ${reason}`, error));
+        },
+      );
+    });
+
+  return {
+    client,
+    async claim(key, leaseMs): Promise<ClaimResult> {
+      const redisKey = keyPrefix + key;
+      const token = `c:${randomUUID()}`;
+      const current = await run('claim', commands.hookinboxClaimV1(redisKey, token, leaseMs), (late) => {
+        // The caller was told the store failed, so nobody holds this token: without the release, every retry of
+        // the delivery would be answered "in flight" until the lease ends, and the provider would stop retrying.
+        if (late === null) commands.hookinboxReleaseV1(redisKey, token).catch(() => {});
+      });
+      if (current === null) return { status: 'claimed', token };
+      return current === DONE ? { status: 'done' } : { status: 'in-flight' };
+    },
+    async commit(key, token, ttlMs) {
+      return (await run('commit', commands.hookinboxCommitV1(keyPrefix + key, token, DONE, ttlMs))) === 1;
+    },
+    async release(key, token) {
+      return (await run('release', commands.hookinboxReleaseV1(keyPrefix + key, token))) === 1;
+    },
+    async close() {
+      if (!owned || client.status === 'end') return;
+      // quit() resolves on Redis's OK, before the socket is gone; wait for 'end' so nothing outlives close().
+      const ended = new Promise<void>((resolve) => client.once('end', () => resolve()));
+      try {
+        await client.quit();
+      } catch {
+        // Never connected or already closing: nothing is left to flush.
+        client.disconnect();
+      }
+      await ended;
+    },
+  };
+}
+
+/** Same as {@link redisStore}, under the `createX` name the other factories use. */
+export const createRedisStore = redisStore;

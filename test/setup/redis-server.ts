@@ -1,0 +1,237 @@
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createConnection, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+/** A redis-server process started by the tests, on loopback, with no persistence. */
+export interface RedisServer {
+  port: number;
+  url: string;
+  /** Start it again on the same port after `stop()` (a Redis coming back after an outage). */
+  restart(): Promise<void>;
+  /** Stop it and wait for the process to exit. Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+export interface RedisCluster {
+  ports: number[];
+  /** Seed nodes for an ioredis `Cluster`. */
+  nodes: { host: string; port: number }[];
+  stop(): Promise<void>;
+}
+
+const HOST = '127.0.0.1';
+const live = new Set<ChildProcess>();
+let exitHookInstalled = false;
+
+// If a test process dies without its afterAll, do not leave servers behind.
+function installExitHook() {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.once('exit', () => {
+    for (const child of live) child.kill('SIGKILL');
+  });
+}
+
+/** Send PING over a bare socket; true when Redis answers PONG within `timeoutMs`. */
+export function pingRedis(port: number, host = HOST, timeoutMs = 500): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ host, port });
+    let reply = '';
+    const finish = (ok: boolean) => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(ok);
+    };
+    const timer = setTimeout(() => finish(false), timeoutMs);
+    socket.on('connect', () => socket.write('PING\r\n'));
+    socket.on('data', (chunk) => {
+      reply += chunk.toString('latin1');
+      if (reply.includes('\r\n')) finish(reply.startsWith('+PONG'));
+    });
+    socket.on('error', () => finish(false));
+  });
+}
+
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, HOST, () => server.close(() => resolve(true)));
+  });
+}
+
+/**
+ * A loopback port that is free now. Cluster nodes also listen on port + 10000 (the cluster bus), so with
+ * `withBus` both must be free.
+ */
+export async function freePort(withBus = false): Promise<number> {
+  for (let i = 0; i < 200; i++) {
+    const port = 20_000 + Math.floor(Math.random() * 30_000);
+    if ((await portIsFree(port)) && (!withBus || (await portIsFree(port + 10_000)))) return port;
+  }
+  throw new Error('no free loopback port found for redis-server');
+}
+
+/** True when a redis-server binary can be run. */
+export async function hasRedisServer(): Promise<boolean> {
+  try {
+    await run('redis-server', ['--version'], { timeout: 5_000 });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function waitFor(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+}
+
+function spawnServer(port: number, dir: string, extra: string[]): ChildProcess {
+  const args = [
+    '--port',
+    String(port),
+    '--bind',
+    HOST,
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+    '--dir',
+    dir,
+    '--daemonize',
+    'no',
+    '--loglevel',
+    'warning',
+    ...extra,
+  ];
+  const child = spawn('redis-server', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  installExitHook();
+  live.add(child);
+  child.once('exit', () => live.delete(child));
+  return child;
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 3_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** Spawn on `port` and wait until it answers; reject (and kill it) if it does not within `timeoutMs`. */
+async function startOn(port: number, dir: string, extra: string[], timeoutMs = 5_000): Promise<ChildProcess> {
+  const child = spawnServer(port, dir, extra);
+  let exited = false;
+  child.once('exit', () => {
+    exited = true;
+  });
+  try {
+    await waitFor(
+      async () => {
+        if (exited) throw new Error(`redis-server on port ${port} exited at start`);
+        return pingRedis(port);
+      },
+      timeoutMs,
+      `redis-server on port ${port}`,
+    );
+  } catch (error) {
+    await stopChild(child);
+    throw error;
+  }
+  return child;
+}
+
+/** Start a standalone redis-server on a free loopback port, in a temp dir, without persistence. */
+export async function startRedisServer(): Promise<RedisServer> {
+  const dir = mkdtempSync(join(tmpdir(), 'hookinbox-redis-'));
+  let port = 0;
+  let child: ChildProcess | undefined;
+  // Another process may take the port between the check and the bind; try a few.
+  for (let attempt = 0; child === undefined; attempt++) {
+    port = await freePort();
+    try {
+      child = await startOn(port, dir, []);
+    } catch (error) {
+      if (attempt >= 4) {
+        rmSync(dir, { recursive: true, force: true });
+        throw error;
+      }
+    }
+  }
+  let current: ChildProcess | undefined = child;
+  return {
+    port,
+    url: `redis://${HOST}:${port}`,
+    async restart() {
+      if (current && current.exitCode === null && current.signalCode === null) return;
+      current = await startOn(port, dir, []);
+    },
+    async stop() {
+      if (current) await stopChild(current);
+      current = undefined;
+    },
+  };
+}
+
+/**
+ * Start a Redis Cluster of `masters` masters and no replicas on free loopback ports, and wait for
+ * `cluster_state:ok` on every node. `stop()` kills the nodes and removes their temp dir.
+ */
+export async function startRedisCluster(masters = 3): Promise<RedisCluster> {
+  const dir = mkdtempSync(join(tmpdir(), 'hookinbox-redis-cluster-'));
+  const children: ChildProcess[] = [];
+  const ports: number[] = [];
+  const stop = async () => {
+    await Promise.all(children.map(stopChild));
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    while (ports.length < masters) {
+      const port = await freePort(true);
+      if (ports.includes(port)) continue;
+      try {
+        const extra = ['--cluster-enabled', 'yes', '--cluster-config-file', join(dir, `nodes-${port}.conf`)];
+        children.push(await startOn(port, dir, extra));
+        ports.push(port);
+      } catch {
+        // Port taken in the meantime: pick another.
+      }
+    }
+    await run(
+      'redis-cli',
+      ['--cluster', 'create', ...ports.map((p) => `${HOST}:${p}`), '--cluster-replicas', '0', '--cluster-yes'],
+      { timeout: 15_000 },
+    );
+    await waitFor(
+      async () => {
+        const states = await Promise.all(
+          ports.map((p) =>
+            run('redis-cli', ['-h', HOST, '-p', String(p), 'cluster', 'info'], { timeout: 2_000 }).then(
+              (r) => r.stdout.includes('cluster_state:ok'),
+              () => false,
+            ),
+          ),
+        );
+        return states.every(Boolean);
+      },
+      10_000,
+      'cluster_state:ok on every node',
+    );
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { ports, nodes: ports.map((port) => ({ host: HOST, port })), stop };
+}

@@ -1,0 +1,159 @@
+import { randomUUID } from 'node:crypto';
+import { redisStore } from '@hookinbox/redis';
+import { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { deleteKeys, redisUrl, uniquePrefix } from './helpers/redis.js';
+import { describeStoreContract } from './store-contract.js';
+
+let client: Redis;
+const prefixes: string[] = [];
+
+beforeAll(() => {
+  client = new Redis(redisUrl());
+});
+
+afterAll(async () => {
+  await client.quit();
+});
+
+describeStoreContract('redis (standalone)', async () => {
+  const prefix = uniquePrefix('contract');
+  return { store: redisStore({ client, keyPrefix: prefix }), cleanup: () => deleteKeys(client, prefix).then(() => {}) };
+});
+
+describe('redisStore on a standalone Redis', () => {
+  const newPrefix = (label: string) => {
+    const prefix = uniquePrefix(label);
+    prefixes.push(prefix);
+    return prefix;
+  };
+
+  afterEach(async () => {
+    for (const prefix of prefixes.splice(0)) await deleteKeys(client, prefix);
+  });
+
+  it('stores a claim as its token under keyPrefix + key, expiring with the lease', async () => {
+    const prefix = newPrefix('layout');
+    const store = redisStore({ client, keyPrefix: prefix });
+    const claim = await store.claim('order-1', 30_000);
+    if (claim.status !== 'claimed') throw new Error('expected a claim');
+    expect(claim.token.startsWith('c:')).toBe(true);
+    expect(await client.get(`${prefix}order-1`)).toBe(claim.token);
+    const leaseLeft = await client.pttl(`${prefix}order-1`);
+    expect(leaseLeft).toBeGreaterThan(0);
+    expect(leaseLeft).toBeLessThanOrEqual(30_000);
+  });
+
+  it('stores a done key as "1", distinct from any token, expiring with the ttl', async () => {
+    const prefix = newPrefix('layout');
+    const store = redisStore({ client, keyPrefix: prefix });
+    const claim = await store.claim('order-1', 30_000);
+    if (claim.status !== 'claimed') throw new Error('expected a claim');
+    expect(await store.commit('order-1', claim.token, 3_600_000)).toBe(true);
+    expect(await client.get(`${prefix}order-1`)).toBe('1');
+    const ttlLeft = await client.pttl(`${prefix}order-1`);
+    expect(ttlLeft).toBeGreaterThan(30_000);
+    expect(ttlLeft).toBeLessThanOrEqual(3_600_000);
+    // A stray value that is not the done marker reads as in flight, never as done.
+    await client.set(`${prefix}order-2`, 'c:someone-else', 'PX', 30_000);
+    expect(await store.claim('order-2', 30_000)).toEqual({ status: 'in-flight' });
+  });
+
+  it('uses hookinbox: as the default key prefix, after the client’s own keyPrefix', async () => {
+    const key = `hookinbox-test-default-${randomUUID()}`;
+    const store = redisStore({ client });
+    expect((await store.claim(key, 30_000)).status).toBe('claimed');
+    expect(await client.exists(`hookinbox:${key}`)).toBe(1);
+    await client.del(`hookinbox:${key}`);
+
+    const prefixed = new Redis(redisUrl(), { keyPrefix: 'app-a:' });
+    try {
+      const inner = newPrefix('client-prefix');
+      const store2 = redisStore({ client: prefixed, keyPrefix: inner });
+      expect((await store2.claim('order-1', 30_000)).status).toBe('claimed');
+      expect(await client.exists(`app-a:${inner}order-1`)).toBe(1);
+      await client.del(`app-a:${inner}order-1`);
+    } finally {
+      await prefixed.quit();
+    }
+  });
+
+  it('sends one command per operation and never KEYS or SCAN', async () => {
+    const prefix = newPrefix('round-trips');
+    const storeClient = new Redis(redisUrl());
+    const monitor = await client.monitor();
+    try {
+      const address = /addr=(\S+)/.exec(await storeClient.client('INFO'))?.[1];
+      const seen: string[][] = [];
+      monitor.on('monitor', (_time: string, args: string[], source: string) => {
+        if (source === address) seen.push(args);
+      });
+      const store = redisStore({ client: storeClient, keyPrefix: prefix });
+      const claim = await store.claim('order-1', 30_000);
+      if (claim.status !== 'claimed') throw new Error('expected a claim');
+      await store.claim('order-1', 30_000);
+      await store.commit('order-1', claim.token, 60_000);
+      await store.claim('order-1', 30_000);
+      const other = await store.claim('order-2', 30_000);
+      if (other.status !== 'claimed') throw new Error('expected a claim');
+      await store.release('order-2', other.token);
+      // Everything the store sent is seen before this marker.
+      await storeClient.echo('end-of-operations');
+      await vi.waitFor(() => expect(seen.some((args) => args[0] === 'echo')).toBe(true), { timeout: 2_000 });
+
+      const names = seen.map((args) => String(args[0]).toLowerCase());
+      // Six operations, six commands. Each script goes as EVAL the first time on a connection, then as
+      // EVALSHA (its hash only).
+      expect(names).toEqual(['eval', 'evalsha', 'eval', 'evalsha', 'evalsha', 'eval', 'echo']);
+      expect(names).not.toContain('keys');
+      expect(names).not.toContain('scan');
+    } finally {
+      monitor.disconnect();
+      await storeClient.quit();
+    }
+  });
+
+  it('registers its scripts once per client, so several stores can share one client', async () => {
+    const shared = new Redis(redisUrl());
+    try {
+      const define = vi.spyOn(shared, 'defineCommand');
+      const a = redisStore({ client: shared, keyPrefix: newPrefix('shared-a') });
+      expect(define).toHaveBeenCalledTimes(3);
+      const b = redisStore({ client: shared, keyPrefix: newPrefix('shared-b') });
+      expect(define).toHaveBeenCalledTimes(3);
+      const claimA = await a.claim('order-1', 30_000);
+      const claimB = await b.claim('order-1', 30_000);
+      if (claimA.status !== 'claimed' || claimB.status !== 'claimed') throw new Error('expected two claims');
+      expect(await a.commit('order-1', claimA.token, 60_000)).toBe(true);
+      expect(await b.release('order-1', claimB.token)).toBe(true);
+      expect(await a.claim('order-1', 30_000)).toEqual({ status: 'done' });
+      expect((await b.claim('order-1', 30_000)).status).toBe('claimed');
+    } finally {
+      await shared.quit();
+    }
+  });
+
+  it('close() leaves an injected client open', async () => {
+    const injected = new Redis(redisUrl());
+    try {
+      const store = redisStore({ client: injected, keyPrefix: newPrefix('close') });
+      expect((await store.claim('order-1', 30_000)).status).toBe('claimed');
+      await store.close();
+      expect(injected.status).toBe('ready');
+      expect(await injected.ping()).toBe('PONG');
+      expect((await store.claim('order-2', 30_000)).status).toBe('claimed');
+    } finally {
+      await injected.quit();
+    }
+  });
+
+  it('with url, creates its own client and closes it in close()', async () => {
+    const prefix = newPrefix('own-client');
+    const store = redisStore({ url: redisUrl(), keyPrefix: prefix });
+    expect((await store.claim('order-1', 30_000)).status).toBe('claimed');
+    expect(await client.exists(`${prefix}order-1`)).toBe(1);
+    await store.close();
+    expect(store.client.status).toBe('end');
+    await expect(store.claim('order-2', 30_000)).rejects.toMatchObject({ code: 'store_unavailable' });
+  });
+});
