@@ -1,0 +1,117 @@
+import {
+  type EventMap,
+  getHeader,
+  HookinboxError,
+  type PayloadSchema,
+  type Provider,
+  parseJsonSafe,
+  type RawDelivery,
+  sha256Hex,
+  type VerifiedDelivery,
+} from '@hookinbox/core';
+import { assertComplianceHandlers } from './compliance-guard.js';
+import { GENSTORE_HEADERS as H } from './headers.js';
+import type { GenstoreMeta } from './meta.js';
+import { type GenstoreOptions, genstoreOptionsSchema } from './options.js';
+import { verifyGenstoreSignature } from './signature.js';
+import { type GenstoreEventsWith, type GenstoreSchemas, genstoreSchemas } from './topics.js';
+
+/**
+ * The Genstore provider: a core {@link Provider} whose event map types each topic's payload.
+ *
+ * @typeParam E - topic → payload type: the catalogue, with the app's `schemas` laid over it.
+ */
+export interface GenstoreProvider<E extends EventMap = GenstoreEventsWith<{}>> extends Provider<E, GenstoreMeta> {
+  readonly name: 'genstore';
+  verify(delivery: RawDelivery): VerifiedDelivery<GenstoreMeta>;
+  schemaFor(topic: string): PayloadSchema | undefined;
+  checkHandlers(patterns: readonly string[]): void;
+}
+
+/**
+ * Build the Genstore provider for {@link createReceiver}.
+ *
+ * Each delivery is checked in this order: POST only (405), the `x-genstore-hmac-sha256` signature over the raw
+ * body under any configured secret (401), the `x-genstore-topic` header (400), then the JSON body (400).
+ *
+ * @example
+ * const receiver = createReceiver({ provider: genstore({ secret: process.env.GENSTORE_CLIENT_SECRET! }) });
+ * receiver.on('customers/redact', async (event) => eraseCustomer(event.payload.customer.id));
+ */
+export function genstore<const S extends GenstoreSchemas = {}>(
+  options: GenstoreOptions<S>,
+): GenstoreProvider<GenstoreEventsWith<S>> {
+  const parsed = genstoreOptionsSchema.safeParse(options);
+  if (!parsed.success) {
+    const detail = parsed.error.issues.map((i) => `${i.path.join('.') || 'options'}: ${i.message}`).join('; ');
+    throw new TypeError(`@hookinbox/genstore: invalid options: ${detail}`);
+  }
+  const opts = parsed.data;
+  const secrets: readonly string[] = opts.secrets ?? [opts.secret as string];
+  // A Map, not an object lookup: topics are open-ended strings and `constructor` or `__proto__` must not resolve to
+  // something inherited.
+  const schemas = new Map<string, PayloadSchema>(Object.entries({ ...genstoreSchemas, ...opts.schemas }));
+  const customKey = opts.dedupeKey;
+  const requireCompliance = opts.requireComplianceHandlers;
+
+  const dedupeKeyOf = (delivery: RawDelivery, topic: string, meta: GenstoreMeta): string => {
+    if (customKey) {
+      const key = customKey(delivery, topic);
+      if (typeof key !== 'string' || key.length === 0) {
+        throw new HookinboxError('internal_error', '@hookinbox/genstore: the dedupeKey option returned no key');
+      }
+      return key;
+    }
+    if (meta.webhookId) return `genstore:webhook:${meta.webhookId}`;
+    if (meta.eventId) return `genstore:event:${meta.eventId}`;
+    // A retry resends the same bytes, so topic + body identifies the event when Genstore sends no id.
+    return `genstore:sha256:${sha256Hex(topic, delivery.body)}`;
+  };
+
+  return {
+    name: 'genstore',
+    verify(delivery) {
+      if (delivery.method.toUpperCase() !== 'POST') {
+        throw new HookinboxError('method_not_allowed', '@hookinbox/genstore: Genstore delivers webhooks with POST', {
+          headers: { allow: 'POST' },
+        });
+      }
+      const { headers, body } = delivery;
+      const signature = getHeader(headers, H.hmac);
+      if (!signature) {
+        throw new HookinboxError('missing_signature', `@hookinbox/genstore: the ${H.hmac} header is missing`);
+      }
+      const secretIndex = verifyGenstoreSignature(body, signature, secrets);
+      if (secretIndex === -1) {
+        throw new HookinboxError(
+          'invalid_signature',
+          '@hookinbox/genstore: the signature does not match the body under any configured secret',
+        );
+      }
+      const topic = getHeader(headers, H.topic)?.trim();
+      if (!topic) {
+        throw new HookinboxError('missing_header', `@hookinbox/genstore: the ${H.topic} header is missing`);
+      }
+      const json = parseJsonSafe(body.toString('utf8'));
+      if (!json.ok) {
+        throw new HookinboxError('invalid_body', `@hookinbox/genstore: the body is ${json.reason}`);
+      }
+      const meta: GenstoreMeta = { secretIndex };
+      const shopDomain = getHeader(headers, H.shopDomain);
+      if (shopDomain) meta.shopDomain = shopDomain;
+      const webhookId = getHeader(headers, H.webhookId);
+      if (webhookId) meta.webhookId = webhookId;
+      const eventId = getHeader(headers, H.eventId);
+      if (eventId) meta.eventId = eventId;
+      const apiVersion = getHeader(headers, H.apiVersion);
+      if (apiVersion) meta.apiVersion = apiVersion;
+      const triggeredAt = getHeader(headers, H.triggeredAt);
+      if (triggeredAt) meta.triggeredAt = triggeredAt;
+      return { name: topic, dedupeKey: dedupeKeyOf(delivery, topic, meta), payload: json.value, meta };
+    },
+    schemaFor: (topic) => schemas.get(topic),
+    checkHandlers(patterns) {
+      if (requireCompliance) assertComplianceHandlers(patterns);
+    },
+  };
+}

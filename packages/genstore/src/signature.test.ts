@@ -1,0 +1,68 @@
+import { createHmac } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { computeGenstoreSignature, verifyGenstoreSignature } from './signature.js';
+
+// RFC 4231, test case 2: an HMAC-SHA256 vector computed by someone else.
+const RFC_KEY = 'Jefe';
+const RFC_DATA = 'what do ya want for nothing?';
+const RFC_HEX = '5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843';
+
+describe('computeGenstoreSignature', () => {
+  it('is base64 of HMAC-SHA256 over the body, keyed with the secret (RFC 4231 vector)', () => {
+    expect(computeGenstoreSignature(RFC_DATA, RFC_KEY)).toBe(Buffer.from(RFC_HEX, 'hex').toString('base64'));
+    expect(computeGenstoreSignature(Buffer.from(RFC_DATA), RFC_KEY)).toBe(
+      Buffer.from(RFC_HEX, 'hex').toString('base64'),
+    );
+  });
+});
+
+describe('verifyGenstoreSignature', () => {
+  const body = Buffer.from('{"id":1,"name":"Åsa ✓"}');
+  const sign = (secret: string) => createHmac('sha256', secret).update(body).digest('base64');
+
+  it('returns the index of the secret that signed the body', () => {
+    expect(verifyGenstoreSignature(body, sign('a'), ['a'])).toBe(0);
+    expect(verifyGenstoreSignature(body, sign('b'), ['a', 'b', 'c'])).toBe(1);
+    expect(verifyGenstoreSignature(body, sign('c'), ['a', 'b', 'c'])).toBe(2);
+  });
+
+  it('wrong secret among several: -1', () => {
+    expect(verifyGenstoreSignature(body, sign('z'), ['a', 'b', 'c'])).toBe(-1);
+  });
+
+  it('tampered body: -1', () => {
+    const tampered = Buffer.from(body);
+    tampered[2] = tampered[2]! ^ 1;
+    expect(verifyGenstoreSignature(tampered, sign('a'), ['a'])).toBe(-1);
+  });
+
+  it('truncated signature: -1', () => {
+    const sig = sign('a');
+    expect(verifyGenstoreSignature(body, `${sig.slice(0, 42)}=`, ['a'])).toBe(-1);
+    expect(verifyGenstoreSignature(body, sig.slice(0, 40), ['a'])).toBe(-1);
+    expect(verifyGenstoreSignature(body, sig.slice(0, 20), ['a'])).toBe(-1);
+  });
+
+  it('accepts the signature without its padding, and with surrounding whitespace', () => {
+    const sig = sign('a');
+    expect(sig).toMatch(/^[A-Za-z0-9+/]{43}=$/);
+    expect(verifyGenstoreSignature(body, sig.slice(0, -1), ['a'])).toBe(0);
+    expect(verifyGenstoreSignature(body, ` ${sig} `, ['a'])).toBe(0);
+  });
+
+  it('not base64: -1 (hex digest, url-safe alphabet, garbage, empty)', () => {
+    const hex = createHmac('sha256', 'a').update(body).digest('hex');
+    // A secret whose signature uses + or /, so the url-safe spelling differs from the standard one.
+    const secret = Array.from({ length: 50 }, (_, i) => `k${i}`).find((k) => /[+/]/.test(sign(k))) as string;
+    const urlSafe = sign(secret).replace(/\+/g, '-').replace(/\//g, '_');
+    expect(verifyGenstoreSignature(body, sign(secret), [secret])).toBe(0);
+    expect(verifyGenstoreSignature(body, urlSafe, [secret])).toBe(-1);
+    expect(verifyGenstoreSignature(body, hex, ['a'])).toBe(-1);
+    expect(verifyGenstoreSignature(body, '!'.repeat(44), ['a'])).toBe(-1);
+    expect(verifyGenstoreSignature(body, '', ['a'])).toBe(-1);
+  });
+
+  it('a longer value that starts with the right signature: -1', () => {
+    expect(verifyGenstoreSignature(body, `${sign('a')}AAAA`, ['a'])).toBe(-1);
+  });
+});
