@@ -1,0 +1,28 @@
+export {
+  createGeinsAdminClient,
+  GEINS_ADMIN_ENTITIES,
+  type GeinsAdminClient,
+  type GeinsAdminClientOptions,
+  type GeinsAdminEntity,
+  type GeinsAdminPaths,
+  type GeinsAdminWebhook,
+  type GeinsAdminWebhookInput,
+  geinsAdminWebhookSchema,
+} from './client.js';
+export {
+  GeinsAdminError,
+  type GeinsAdminFetch,
+  type GeinsAdminRetryOptions,
+  isGeinsAdminError,
+  parseGeinsRetryAfter,
+} from './http.js';
+export {
+  applyGeinsSync,
+  type GeinsSyncDefinition,
+  type GeinsSyncField,
+  type GeinsSyncOptions,
+  type GeinsSyncPlan,
+  type GeinsSyncResult,
+  type GeinsSyncUpdate,
+  planGeinsSync,
+} from './sync.js';
