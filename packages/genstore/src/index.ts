@@ -27,3 +27,4 @@ export {
   genstoreSchemas,
   type SchemaOutput,
 } from './topics.js';
+export * from './admin/index.js';
