@@ -1,5 +1,5 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -176,11 +176,13 @@ export async function startRedisServer(): Promise<RedisServer> {
     url: `redis://${HOST}:${port}`,
     async restart() {
       if (current && current.exitCode === null && current.signalCode === null) return;
+      mkdirSync(dir, { recursive: true });
       current = await startOn(port, dir, []);
     },
     async stop() {
       if (current) await stopChild(current);
       current = undefined;
+      rmSync(dir, { recursive: true, force: true });
     },
   };
 }

@@ -1,0 +1,180 @@
+import { HookinboxError } from '@hookinbox/core';
+import type { Redis } from 'ioredis';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { redisStore } from './redis-store.js';
+
+type Reply = (...args: unknown[]) => Promise<unknown>;
+
+/** Just enough of an ioredis client: defineCommand wires each script name to a scripted reply. */
+function fakeClient(replies: Partial<Record<'claim' | 'commit' | 'release', Reply>> = {}) {
+  const calls: { command: string; args: unknown[] }[] = [];
+  const byName: Record<string, 'claim' | 'commit' | 'release'> = {
+    hookinboxClaimV1: 'claim',
+    hookinboxCommitV1: 'commit',
+    hookinboxReleaseV1: 'release',
+  };
+  const client: Record<string, unknown> = {
+    status: 'ready',
+    defineCommand: vi.fn((name: string) => {
+      const op = byName[name];
+      if (!op) throw new Error(`unexpected script ${name}`);
+      client[name] = (...args: unknown[]) => {
+        calls.push({ command: op, args });
+        return (replies[op] ?? (async () => null))(...args);
+      };
+    }),
+    quit: vi.fn(async () => 'OK'),
+    disconnect: vi.fn(),
+  };
+  return { client: client as unknown as Redis, raw: client, calls };
+}
+
+const never = () => new Promise<never>(() => {});
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('redisStore options', () => {
+  it.each([
+    ['neither client nor url', {}, /client: required/],
+    ['both client and url', { client: fakeClient().client, url: 'redis://127.0.0.1:6379' }, /give one of them/],
+    ['a client that is not ioredis', { client: {} as Redis }, /client: must be an ioredis/],
+    ['a url that is not redis://', { url: 'http://127.0.0.1:6379' }, /url: must be a redis:\/\//],
+    [
+      'a keyPrefix that is not a string',
+      { client: fakeClient().client, keyPrefix: 5 as unknown as string },
+      /keyPrefix/,
+    ],
+    ['commandTimeoutMs 0', { client: fakeClient().client, commandTimeoutMs: 0 }, /commandTimeoutMs/],
+    ['commandTimeoutMs 1.5', { client: fakeClient().client, commandTimeoutMs: 1.5 }, /commandTimeoutMs/],
+    [
+      'commandTimeoutMs as a string',
+      { client: fakeClient().client, commandTimeoutMs: '500' as unknown as number },
+      /commandTimeoutMs/,
+    ],
+  ])('refuses %s when built', (_name, options, message) => {
+    expect(() => redisStore(options)).toThrow(TypeError);
+    expect(() => redisStore(options)).toThrow(message);
+    expect(() => redisStore(options)).toThrow(/^@hookinbox\/redis: invalid options: /);
+  });
+});
+
+describe('redisStore replies', () => {
+  it('claims with a fresh c: token under keyPrefix + key and the lease', async () => {
+    const { client, calls } = fakeClient();
+    const store = redisStore({ client, keyPrefix: 'app:' });
+    const first = await store.claim('order-1', 1_000);
+    const second = await store.claim('order-1', 1_000);
+    if (first.status !== 'claimed' || second.status !== 'claimed') throw new Error('expected claims');
+    expect(first.token).toMatch(/^c:[0-9a-f-]{36}$/);
+    expect(second.token).not.toBe(first.token);
+    expect(calls[0]).toEqual({ command: 'claim', args: ['app:order-1', first.token, 1_000] });
+  });
+
+  it('reads the done marker as done and any other value as in flight', async () => {
+    const values = ['1', 'c:someone-else'];
+    const { client } = fakeClient({ claim: async () => values.shift() });
+    const store = redisStore({ client });
+    expect(await store.claim('order-1', 1_000)).toEqual({ status: 'done' });
+    expect(await store.claim('order-1', 1_000)).toEqual({ status: 'in-flight' });
+  });
+
+  it('commits with the done marker and ttl, and maps 1/0 to true/false', async () => {
+    const replies = [1, 0, 1, 0];
+    const { client, calls } = fakeClient({ commit: async () => replies.shift(), release: async () => replies.shift() });
+    const store = redisStore({ client });
+    expect(await store.commit('order-1', 'c:t', 9_000)).toBe(true);
+    expect(await store.commit('order-1', 'c:t', 9_000)).toBe(false);
+    expect(await store.release('order-1', 'c:t')).toBe(true);
+    expect(await store.release('order-1', 'c:t')).toBe(false);
+    expect(calls[0]).toEqual({ command: 'commit', args: ['hookinbox:order-1', 'c:t', '1', 9_000] });
+    expect(calls[2]).toEqual({ command: 'release', args: ['hookinbox:order-1', 'c:t'] });
+  });
+});
+
+describe('redisStore failures', () => {
+  it('turns a Redis error into store_unavailable, keeping the cause', async () => {
+    const boom = new Error('READONLY You can’t write against a read only replica.');
+    const { client } = fakeClient({ claim: () => Promise.reject(boom) });
+    const error = await redisStore({ client })
+      .claim('order-1', 1_000)
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(HookinboxError);
+    expect(error).toMatchObject({ code: 'store_unavailable', status: 503, cause: boom });
+    expect((error as Error).message).toBe(`@hookinbox/redis: claim failed: ${boom.message}`);
+  });
+
+  it('rejects a command that does not answer after exactly commandTimeoutMs', async () => {
+    vi.useFakeTimers();
+    const { client } = fakeClient({ claim: never, commit: never, release: never });
+    const store = redisStore({ client, commandTimeoutMs: 500 });
+    for (const [operation, call] of [
+      ['claim', () => store.claim('order-1', 1_000)],
+      ['commit', () => store.commit('order-1', 'c:t', 1_000)],
+      ['release', () => store.release('order-1', 'c:t')],
+    ] as const) {
+      let settled: unknown;
+      const pending = call().then(
+        () => 'resolved',
+        (e: unknown) => e,
+      );
+      pending.then((value) => {
+        settled = value;
+      });
+      await vi.advanceTimersByTimeAsync(499);
+      expect(settled).toBeUndefined();
+      await vi.advanceTimersByTimeAsync(1);
+      expect(settled).toMatchObject({ code: 'store_unavailable' });
+      expect((settled as Error).message).toBe(`@hookinbox/redis: Redis did not answer ${operation} within 500 ms`);
+    }
+  });
+
+  it('releases a claim that lands after its timeout, with its own token', async () => {
+    vi.useFakeTimers();
+    let land: (value: string | null) => void = () => {};
+    const { client, calls } = fakeClient({
+      claim: () => new Promise((resolve) => (land = resolve)),
+      release: async () => 1,
+    });
+    const store = redisStore({ client, keyPrefix: 'p:', commandTimeoutMs: 100 });
+    const outcome = store.claim('order-1', 60_000).catch((e: unknown) => e);
+    await vi.advanceTimersByTimeAsync(100);
+    expect(await outcome).toMatchObject({ code: 'store_unavailable' });
+    expect(calls.map((c) => c.command)).toEqual(['claim']);
+
+    land(null);
+    await vi.advanceTimersByTimeAsync(0);
+    const token = calls[0]?.args[1];
+    expect(calls[1]).toEqual({ command: 'release', args: ['p:order-1', token] });
+  });
+
+  it('leaves the key alone when the late claim found it taken', async () => {
+    vi.useFakeTimers();
+    let land: (value: string | null) => void = () => {};
+    const { client, calls } = fakeClient({ claim: () => new Promise((resolve) => (land = resolve)) });
+    const store = redisStore({ client, commandTimeoutMs: 100 });
+    const outcome = store.claim('order-1', 60_000).catch((e: unknown) => e);
+    await vi.advanceTimersByTimeAsync(100);
+    await outcome;
+    land('1');
+    await vi.advanceTimersByTimeAsync(0);
+    expect(calls.map((c) => c.command)).toEqual(['claim']);
+  });
+});
+
+describe('redisStore clients', () => {
+  it('defines its scripts once per client', () => {
+    const { client, raw } = fakeClient();
+    redisStore({ client });
+    redisStore({ client, keyPrefix: 'other:' });
+    expect(raw.defineCommand).toHaveBeenCalledTimes(3);
+  });
+
+  it('never closes an injected client', async () => {
+    const { client, raw } = fakeClient();
+    await redisStore({ client }).close();
+    expect(raw.quit).not.toHaveBeenCalled();
+    expect(raw.disconnect).not.toHaveBeenCalled();
+  });
+});
