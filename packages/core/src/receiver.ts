@@ -150,6 +150,7 @@ const DUPLICATE_BODY = '{"ok":true,"duplicate":true}';
 const ACCEPTED_BODY = '{"ok":true,"pending":true}';
 
 const noop = () => {};
+const NONE: HandlerFailure[] = [];
 const silentLogger: Logger = { debug: noop, info: noop, warn: noop, error: noop };
 /** Default logger: warnings and errors to the console, nothing else. */
 const consoleLogger: Logger = {
@@ -262,25 +263,25 @@ export function createReceiver<P extends Provider<any, any>>(
     if (hooks.onAcknowledged) callHook('onAcknowledged', { name, id, status, latencyMs });
   };
 
-  /** Run one handler, with in-process retries when `retries` is true. */
+  /** Run one handler up to `attempts` times; resolve with every failure (empty once a call succeeds). */
   const runHandler = async (
     reg: Registration,
     event: AnyEvent,
     log: Logger,
     attempts: number,
-  ): Promise<HandlerFailure | undefined> => {
+  ): Promise<HandlerFailure[]> => {
     const { minDelayMs, maxDelayMs, factor } = opts.retry;
-    let last: HandlerFailure | undefined;
+    const failures: HandlerFailure[] = [];
     for (let attempt = 1; attempt <= attempts; attempt++) {
       const context: HandlerContext = { attempt, signal: closeController.signal, logger: log };
       try {
-        if (reg.where && !reg.where(event)) return undefined;
+        if (reg.where && !reg.where(event)) return NONE;
         await reg.handler(event, context);
-        return undefined;
+        return NONE;
       } catch (error) {
         stats.failed++;
         const willRetry = attempt < attempts;
-        last = { pattern: reg.pattern, attempt, error };
+        failures.push({ pattern: reg.pattern, attempt, error });
         callHook('onFailed', { event, pattern: reg.pattern, attempt, error, willRetry });
         log.warn(
           { err: error, event: event.name, id: event.id, pattern: reg.pattern, attempt, willRetry },
@@ -292,7 +293,7 @@ export function createReceiver<P extends Provider<any, any>>(
         }
       }
     }
-    return last;
+    return failures;
   };
 
   /** Run every matching handler once or with retries; resolve with the handlers that still failed. */
@@ -301,11 +302,9 @@ export function createReceiver<P extends Provider<any, any>>(
     const started = performance.now();
     let failures: HandlerFailure[];
     if (regs.length === 1) {
-      const f = await runHandler(regs[0] as Registration, event, log, attempts);
-      failures = f ? [f] : [];
+      failures = await runHandler(regs[0] as Registration, event, log, attempts);
     } else {
-      const results = await Promise.all(regs.map((r) => runHandler(r, event, log, attempts)));
-      failures = results.filter((f): f is HandlerFailure => f !== undefined);
+      failures = (await Promise.all(regs.map((r) => runHandler(r, event, log, attempts)))).flat();
     }
     if (failures.length === 0) {
       stats.handled++;
@@ -492,8 +491,13 @@ export function createReceiver<P extends Provider<any, any>>(
             .filter((r) => failures.some((f) => f.pattern === r.pattern))
             .map((r) => runHandler(r, event, log, Math.max(1, opts.retry.attempts - 1))),
         );
-        const still = again.filter((f): f is HandlerFailure => f !== undefined);
-        if (still.length > 0) deadLetter(event, [...failures, ...still], log);
+        const still = again.flat();
+        // A handler that succeeded on a retry is not dead-lettered.
+        const dead = routes(name).filter((r) => still.some((f) => f.pattern === r.pattern));
+        if (dead.length > 0) {
+          const all = [...failures, ...still].filter((f) => dead.some((r) => r.pattern === f.pattern));
+          deadLetter(event, all, log);
+        }
       }
       await commit(dedupeKey, token, log);
     });

@@ -30,6 +30,8 @@ export interface DedupeStore {
 export interface MemoryStoreOptions {
   /** Most keys remembered at once; the least recently used is forgotten first. Default 500,000. */
   maxEntries?: number;
+  /** Time source in milliseconds (default `performance`); tests pass one that follows fake timers. */
+  clock?: { now(): number };
 }
 
 const DONE = 0;
@@ -46,7 +48,12 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): DedupeStore
     throw new TypeError('@hookinbox/core: memory store maxEntries must be a positive integer');
   }
   // Values: DONE, or a positive lease number. Numbers keep each entry small (no per-entry token string).
-  const cache = new LRUCache<string, number>({ max: maxEntries, ttlAutopurge: false, allowStale: false });
+  const cache = new LRUCache<string, number>({
+    max: maxEntries,
+    ttlAutopurge: false,
+    allowStale: false,
+    ...(options.clock ? { perf: options.clock } : {}),
+  });
   const prefix = randomBytes(4).toString('hex');
   let next = 1;
 

@@ -1,0 +1,381 @@
+import { describe, expect, it, vi } from 'vitest';
+import {
+  captureLogger,
+  deferred,
+  delivery,
+  sleep,
+  TEST_SECRET,
+  testProvider,
+} from '../../../test/helpers/test-provider.js';
+import { HookinboxError } from './errors.js';
+import { createReceiver, type Dispatcher } from './receiver.js';
+import { createMemoryStore, type DedupeStore } from './store.js';
+import type { Provider } from './types.js';
+
+const quiet = () => captureLogger().logger;
+const make = (extra: Record<string, unknown> = {}) =>
+  createReceiver({
+    provider: testProvider(),
+    logger: quiet(),
+    retry: { attempts: 2, minDelayMs: 1, maxDelayMs: 2 },
+    ...extra,
+  });
+
+const settle = async (receiver: { stats(): { inFlight: number } }) => {
+  for (let i = 0; i < 200 && receiver.stats().inFlight > 0; i++) await sleep(5);
+};
+
+describe('createReceiver options', () => {
+  it('refuses a missing provider with a message that names the option', () => {
+    expect(() => createReceiver({} as never)).toThrow(/provider: must be a provider/);
+  });
+  it('refuses a store without the contract methods', () => {
+    expect(() => createReceiver({ provider: testProvider(), store: {} as DedupeStore })).toThrow(
+      /store: must be a dedupe store/,
+    );
+  });
+  it('refuses nonsense limits and ack modes', () => {
+    expect(() => createReceiver({ provider: testProvider(), limits: { bodyBytes: -1 } })).toThrow(/limits.bodyBytes/);
+    expect(() => createReceiver({ provider: testProvider(), ack: { mode: 'later' } as never })).toThrow(/ack/);
+  });
+  it('fills sane defaults', () => {
+    const r = createReceiver({ provider: testProvider() });
+    expect(r.options.limits).toEqual({ bodyBytes: 1024 * 1024, bodyTimeoutMs: 10_000 });
+    expect(r.options.ack).toEqual({ mode: 'immediate' });
+    expect(r.options.dedupe.onStoreError).toBe('fail-closed');
+    expect(r.options.dedupe.ttlMs).toBeGreaterThan(4 * 3_600_000); // outlasts Genstore's retry window
+  });
+  it('refuses a handler that is not a function or an empty pattern', () => {
+    const r = make();
+    expect(() => r.on('thing/created', 'nope' as never)).toThrow(/not a function/);
+    expect(() => r.on('' as never, () => {})).toThrow(/name or pattern/);
+  });
+});
+
+describe('routing', () => {
+  it('runs every matching handler: exact, prefix wildcard, suffix wildcard and catch-all', async () => {
+    const r = make();
+    const calls: string[] = [];
+    r.on('thing/created', () => void calls.push('exact'))
+      .on('thing/*', () => void calls.push('prefix'))
+      .on('*/created', () => void calls.push('suffix'))
+      .on('*', () => void calls.push('all'))
+      .on('other/*', () => void calls.push('never'));
+    await r.handle(delivery());
+    await settle(r);
+    expect(calls.sort()).toEqual(['all', 'exact', 'prefix', 'suffix']);
+    expect(r.patterns()).toEqual(['thing/created', 'thing/*', '*/created', '*', 'other/*']);
+  });
+
+  it('routes unknown names too', async () => {
+    const r = make();
+    const seen = vi.fn();
+    r.on('*', seen);
+    await r.handle(delivery({ event: 'brand/new-topic', payload: { anything: true } }));
+    await settle(r);
+    expect(seen.mock.calls[0]?.[0]).toMatchObject({ name: 'brand/new-topic', payload: { anything: true } });
+  });
+
+  it('a where filter keeps events out of a handler', async () => {
+    const r = make();
+    const seen = vi.fn();
+    r.on('thing/created', seen, { where: (e) => e.payload.id === 'keep' });
+    await r.handle(delivery({ payload: { id: 'drop' } }));
+    await r.handle(delivery({ payload: { id: 'keep' } }));
+    await settle(r);
+    expect(seen).toHaveBeenCalledTimes(1);
+  });
+
+  it('a delivery with no handler is acknowledged and remembered', async () => {
+    const r = make();
+    const d = delivery({ id: 'nobody' });
+    expect((await r.handle(d)).status).toBe(200);
+    expect(JSON.parse((await r.handle(d)).body)).toEqual({ ok: true, duplicate: true });
+  });
+
+  it('header names in any case are accepted when a delivery is built by hand', async () => {
+    const r = make();
+    const d = delivery();
+    const upper = Object.fromEntries(Object.entries(d.headers).map(([k, v]) => [k.toUpperCase(), v]));
+    expect((await r.handle({ ...d, headers: upper })).status).toBe(200);
+  });
+});
+
+describe('handlers after the acknowledgement', () => {
+  it('gives the handler the attempt number and a logger, and retries only the failing handler', async () => {
+    const r = make({ retry: { attempts: 3, minDelayMs: 1, maxDelayMs: 1 } });
+    const attempts: number[] = [];
+    const other = vi.fn();
+    r.on('thing/created', (_e, ctx) => {
+      attempts.push(ctx.attempt);
+      expect(typeof ctx.logger.info).toBe('function');
+      if (ctx.attempt < 3) throw new Error('flaky');
+    });
+    r.on('thing/*', other);
+    await r.handle(delivery());
+    await settle(r);
+    expect(attempts).toEqual([1, 2, 3]);
+    expect(other).toHaveBeenCalledTimes(1);
+    expect(r.stats()).toMatchObject({ handled: 1, failed: 2, deadLettered: 0 });
+  });
+
+  it('calls onFailed for each failure and onDeadLetter once, and logs the dead letter without the secret', async () => {
+    const { logger, lines } = captureLogger();
+    const onFailed = vi.fn();
+    const onDeadLetter = vi.fn();
+    const r = make({ logger, hooks: { onFailed, onDeadLetter } });
+    r.on('thing/created', () => {
+      throw new Error('always');
+    });
+    await r.handle(delivery());
+    await settle(r);
+    expect(onFailed.mock.calls.map((c) => c[0].willRetry)).toEqual([true, false]);
+    expect(onDeadLetter).toHaveBeenCalledTimes(1);
+    expect(lines.some((l) => l.level === 'error' && l.msg?.includes('dead-lettered'))).toBe(true);
+    expect(JSON.stringify(lines)).not.toContain(TEST_SECRET);
+  });
+
+  it('a hook that throws is logged and does not break delivery', async () => {
+    const { logger, lines } = captureLogger();
+    const r = make({
+      logger,
+      hooks: {
+        onReceived: () => {
+          throw new Error('bad hook');
+        },
+      },
+    });
+    expect((await r.handle(delivery())).status).toBe(200);
+    expect(lines.some((l) => l.msg?.includes('onReceived hook threw'))).toBe(true);
+  });
+
+  it('reports lifecycle hooks and counters', async () => {
+    const hooks = {
+      onReceived: vi.fn(),
+      onRejected: vi.fn(),
+      onDuplicate: vi.fn(),
+      onAcknowledged: vi.fn(),
+      onHandled: vi.fn(),
+    };
+    const r = make({ hooks });
+    r.on('thing/created', () => {});
+    await r.handle(delivery({ id: 'h1' }));
+    await settle(r);
+    await r.handle(delivery({ id: 'h1' }));
+    await r.handle(delivery({ secret: 'wrong' }));
+    await settle(r);
+    expect(hooks.onReceived).toHaveBeenCalledTimes(3);
+    expect(hooks.onRejected).toHaveBeenCalledWith(expect.objectContaining({ code: 'invalid_signature', status: 401 }));
+    expect(hooks.onDuplicate).toHaveBeenCalledWith({ name: 'thing/created', id: 'h1', state: 'done' });
+    expect(hooks.onAcknowledged).toHaveBeenCalledTimes(2);
+    expect(hooks.onHandled).toHaveBeenCalledTimes(1);
+    const stats = r.stats();
+    expect(stats).toMatchObject({ received: 3, duplicates: 1, acknowledged: 2, handled: 1 });
+    expect(stats.rejected).toEqual({ invalid_signature: 1 });
+    expect(stats.ackLatencyMs.count).toBe(2);
+  });
+
+  it('an in-flight duplicate in immediate mode is acknowledged without a second call', async () => {
+    const r = make();
+    const gate = deferred();
+    const handler = vi.fn(() => gate.promise);
+    r.on('thing/created', handler);
+    await r.handle(delivery({ id: 'f1' }));
+    await sleep(5);
+    const copy = await r.handle(delivery({ id: 'f1' }));
+    expect(JSON.parse(copy.body)).toEqual({ ok: true, duplicate: true });
+    gate.resolve();
+    await settle(r);
+    expect(handler).toHaveBeenCalledTimes(1);
+  });
+
+  it('a crashed claim expires with its lease, and the retry runs', async () => {
+    const store = createMemoryStore();
+    // Simulates an instance that claimed the delivery and died before commit.
+    await store.claim('crash-1', 30);
+    const r = make({ store });
+    const handler = vi.fn();
+    r.on('thing/created', handler);
+    expect(JSON.parse((await r.handle(delivery({ id: 'crash-1' }))).body).duplicate).toBe(true);
+    await sleep(50);
+    await r.handle(delivery({ id: 'crash-1' }));
+    await settle(r);
+    expect(handler).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe('failures around the handlers', () => {
+  it('a provider that throws something unexpected answers 500 internal_error and logs it', async () => {
+    const { logger, lines } = captureLogger();
+    const provider: Provider = {
+      name: 'bad',
+      verify() {
+        throw new RangeError('oops');
+      },
+    };
+    const r = createReceiver({ provider, logger });
+    const res = await r.handle(delivery());
+    expect(res.status).toBe(500);
+    expect(JSON.parse(res.body).error.code).toBe('internal_error');
+    expect(res.body).not.toContain('oops');
+    expect(lines.some((l) => l.level === 'error')).toBe(true);
+  });
+
+  it('fail-open processes without dedupe when the store fails, and reports it', async () => {
+    const onStoreError = vi.fn();
+    const broken: DedupeStore = {
+      claim: () => Promise.reject(new Error('down')),
+      commit: () => Promise.reject(new Error('down')),
+      release: () => Promise.reject(new Error('down')),
+    };
+    const r = make({ store: broken, dedupe: { onStoreError: 'fail-open' }, hooks: { onStoreError } });
+    const handler = vi.fn();
+    r.on('thing/created', handler);
+    expect((await r.handle(delivery())).status).toBe(200);
+    await settle(r);
+    expect(handler).toHaveBeenCalledTimes(1);
+    expect(onStoreError).toHaveBeenCalledWith(expect.objectContaining({ policy: 'fail-open', operation: 'claim' }));
+  });
+
+  it('a failing commit is reported, not thrown', async () => {
+    const onStoreError = vi.fn();
+    const memory = createMemoryStore();
+    const store: DedupeStore = { ...memory, commit: () => Promise.reject(new Error('commit lost')) };
+    const r = make({ store, hooks: { onStoreError } });
+    r.on('thing/created', () => {});
+    await r.handle(delivery());
+    await settle(r);
+    expect(onStoreError).toHaveBeenCalledWith(expect.objectContaining({ operation: 'commit' }));
+  });
+
+  it('a provider check that fails refuses deliveries with 500 and ready() throws the reason', async () => {
+    const provider: Provider = {
+      ...testProvider(),
+      checkHandlers(patterns) {
+        if (!patterns.includes('must/have')) throw new Error('missing handler for must/have');
+      },
+    };
+    const r = createReceiver({ provider, logger: quiet() });
+    expect(() => r.ready()).toThrow('missing handler for must/have');
+    expect((await r.handle(delivery())).status).toBe(500);
+    r.on('must/have', () => {});
+    expect(() => r.ready()).not.toThrow();
+    expect((await r.handle(delivery())).status).toBe(200);
+  });
+
+  it('after-handlers: release failure is reported and the 500 still goes out', async () => {
+    const onStoreError = vi.fn();
+    const memory = createMemoryStore();
+    const store: DedupeStore = { ...memory, release: () => Promise.reject(new Error('release lost')) };
+    const r = make({ store, ack: { mode: 'after-handlers' }, hooks: { onStoreError } });
+    r.on('thing/created', () => {
+      throw new Error('no');
+    });
+    expect((await r.handle(delivery())).status).toBe(500);
+    expect(onStoreError).toHaveBeenCalledWith(expect.objectContaining({ operation: 'release' }));
+  });
+
+  it('after-handlers: a handler that fails after the deadline is retried in process and dead-lettered', async () => {
+    const onDeadLetter = vi.fn();
+    const r = make({
+      ack: { mode: 'after-handlers', timeoutMs: 20 },
+      retry: { attempts: 3, minDelayMs: 1, maxDelayMs: 1 },
+      hooks: { onDeadLetter },
+    });
+    let calls = 0;
+    r.on('thing/created', async () => {
+      calls++;
+      if (calls === 1) await sleep(60);
+      throw new Error('late failure');
+    });
+    expect((await r.handle(delivery({ id: 'late' }))).status).toBe(200);
+    await settle(r);
+    expect(calls).toBe(3);
+    expect(onDeadLetter.mock.calls[0]?.[0].failures.length).toBe(3);
+    expect(JSON.parse((await r.handle(delivery({ id: 'late' }))).body).duplicate).toBe(true);
+  });
+});
+
+describe('dispatch seam', () => {
+  it('hands the event to a dispatcher, marks it done, and process() runs the handlers later', async () => {
+    const queue: unknown[] = [];
+    const dispatcher: Dispatcher = { dispatch: (event) => void queue.push(event) };
+    const r = make({ dispatcher });
+    const handler = vi.fn();
+    r.on('thing/created', handler);
+    expect((await r.handle(delivery({ id: 'q1' }))).status).toBe(200);
+    await sleep(10);
+    expect(handler).not.toHaveBeenCalled();
+    expect(queue).toHaveLength(1);
+    // A worker picks it up, possibly after a JSON round trip through a durable queue.
+    const result = await r.process(JSON.parse(JSON.stringify(queue[0])));
+    expect(result).toEqual({ ok: true, failures: [] });
+    expect(handler).toHaveBeenCalledTimes(1);
+    expect(JSON.parse((await r.handle(delivery({ id: 'q1' }))).body).duplicate).toBe(true);
+  });
+
+  it('a dispatcher that refuses the event releases the claim so the provider retries', async () => {
+    let fail = true;
+    const dispatcher: Dispatcher = {
+      dispatch: async () => {
+        if (fail) throw new Error('queue down');
+      },
+    };
+    const r = make({ dispatcher });
+    r.on('thing/created', () => {});
+    expect((await r.handle(delivery({ id: 'q2' }))).status).toBe(500);
+    fail = false;
+    const retry = await r.handle(delivery({ id: 'q2' }));
+    expect(JSON.parse(retry.body)).toEqual({ ok: true });
+  });
+
+  it('process() reports failures after retries', async () => {
+    const r = make();
+    r.on('thing/created', () => {
+      throw new Error('x');
+    });
+    const result = await r.process({
+      provider: 'test',
+      name: 'thing/created',
+      id: 'p1',
+      payload: { id: 'p1' },
+      meta: { signature: '' },
+      receivedAt: new Date(),
+    });
+    expect(result.ok).toBe(false);
+    expect(result.failures.map((f) => f.attempt)).toEqual([1, 2]);
+  });
+});
+
+describe('close', () => {
+  it('aborts the handler signal when the timeout passes', async () => {
+    const r = make();
+    let aborted = false;
+    r.on('thing/created', async (_e, ctx) => {
+      await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve()));
+      aborted = ctx.signal.aborted;
+    });
+    await r.handle(delivery());
+    await sleep(5);
+    const result = await r.close({ timeoutMs: 20 });
+    expect(result.drained).toBe(false);
+    await sleep(5);
+    expect(aborted).toBe(true);
+  });
+
+  it('with nothing in flight resolves at once', async () => {
+    const r = make();
+    expect(await r.close()).toEqual({ drained: true, pending: [] });
+    const res = await r.handle(delivery());
+    expect(res.status).toBe(503);
+    expect(res.headers['retry-after']).toBe('5');
+  });
+});
+
+describe('HookinboxError', () => {
+  it('maps codes to statuses and serialises without the cause', () => {
+    const err = new HookinboxError('store_unavailable', 'down', { cause: new Error(`secret ${TEST_SECRET}`) });
+    expect(err.status).toBe(503);
+    expect(JSON.stringify(err)).toBe('{"error":{"code":"store_unavailable","message":"down"}}');
+  });
+});

@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { getHeader, parseJsonSafe, safeEqual, sha256Hex, splitUrl } from './util.js';
+
+describe('util', () => {
+  it('getHeader takes the first of repeated headers', () => {
+    expect(getHeader({ a: ['1', '2'] }, 'a')).toBe('1');
+    expect(getHeader({ a: '1' }, 'b')).toBeUndefined();
+  });
+  it('safeEqual compares any lengths', () => {
+    expect(safeEqual('abc', 'abc')).toBe(true);
+    expect(safeEqual('abc', 'abcd')).toBe(false);
+    expect(safeEqual(Buffer.from('x'), 'x')).toBe(true);
+  });
+  it('sha256Hex separates its parts', () => {
+    expect(sha256Hex('ab', 'c')).not.toBe(sha256Hex('a', 'bc'));
+    expect(sha256Hex('a')).toMatch(/^[0-9a-f]{64}$/);
+  });
+  it('splitUrl parses the query', () => {
+    const { path, query } = splitUrl('/n/Order?action=create&x=1');
+    expect(path).toBe('/n/Order');
+    expect(query.get('action')).toBe('create');
+    expect(splitUrl('/p').query.size).toBe(0);
+  });
+  it('parseJsonSafe refuses deep nesting and drops __proto__ keys', () => {
+    expect(parseJsonSafe('['.repeat(100) + ']'.repeat(100))).toEqual({
+      ok: false,
+      reason: 'nested deeper than 64 levels',
+    });
+    expect(parseJsonSafe('{"a":"[[[[["}', 2)).toEqual({ ok: true, value: { a: '[[[[[' } });
+    const parsed = parseJsonSafe('{"__proto__":{"polluted":true},"a":{"__proto__":{"x":1}}}');
+    expect(parsed.ok).toBe(true);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    if (parsed.ok) expect(Object.keys(parsed.value as object)).toEqual(['a']);
+    expect(parseJsonSafe('{nope').ok).toBe(false);
+    expect(parseJsonSafe('"a\\"[["', 1)).toEqual({ ok: true, value: 'a"[[' });
+  });
+});
