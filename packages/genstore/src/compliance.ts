@@ -92,15 +92,15 @@ const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /**
- * `{"customersRedact":{…}}` → `{…}`: a single top-level key whose value is an object is a wrapper, unless the key is
- * itself a field (`{"shop":{"id":…}}` is a bare shape with a nested shop).
+ * `{"customersRedact":{…}}` → `{…}`: a single top-level key is a wrapper when its value is an object holding
+ * compliance fields. Its name is not checked, since Genstore has not published it (and `dataRequest` or `customer`
+ * could be a wrapper as well as a field); `{"shop":{"id":…}}` stays a bare shape with a nested shop.
  */
 function unwrap(payload: Record<string, unknown>): Record<string, unknown> {
   const keys = Object.keys(payload);
   if (keys.length !== 1) return payload;
-  const key = keys[0] as string;
-  const inner = payload[key];
-  return !FIELD_NAMES.has(key) && isPlainObject(inner) ? inner : payload;
+  const inner = payload[keys[0] as string];
+  return isPlainObject(inner) && Object.keys(inner).some((key) => FIELD_NAMES.has(key)) ? inner : payload;
 }
 
 const str = (id: Id | null | undefined): string | null => (id === null || id === undefined ? null : String(id));

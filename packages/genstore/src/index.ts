@@ -1,3 +1,4 @@
+export * from './admin/index.js';
 export {
   type CustomersDataRequestPayload,
   type CustomersRedactPayload,
@@ -27,4 +28,3 @@ export {
   genstoreSchemas,
   type SchemaOutput,
 } from './topics.js';
-export * from './admin/index.js';

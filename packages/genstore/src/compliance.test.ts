@@ -1,0 +1,206 @@
+import { describe, expect, it } from 'vitest';
+import { customersDataRequestSchema, customersRedactSchema, shopRedactSchema } from './compliance.js';
+
+// Shopify's documented compliance payloads, which Genstore's design mirrors.
+const shopifyDataRequest = {
+  shop_id: 954889,
+  shop_domain: 'demo.genmystore.com',
+  orders_requested: [299938, 280263, 220458],
+  customer: { id: 191167, email: 'john@example.com', phone: '555-625-1199' },
+  data_request: { id: 9999 },
+};
+const shopifyRedact = {
+  shop_id: 954889,
+  shop_domain: 'demo.genmystore.com',
+  customer: { id: 191167, email: 'john@example.com', phone: '555-625-1199' },
+  orders_to_redact: [299938, 280263, 220458],
+};
+const shopifyShopRedact = { shop_id: 954889, shop_domain: 'demo.genmystore.com' };
+
+// The wrapped camelCase style of Genstore's documented payloads (`{"uninstalled":{"clientId","shopId"}}`).
+const wrappedDataRequest = {
+  customersDataRequest: {
+    shopId: '954889',
+    shopDomain: 'demo.genmystore.com',
+    ordersRequested: ['299938', '280263', '220458'],
+    customer: { id: '191167', email: 'john@example.com', phone: '555-625-1199' },
+    dataRequest: { id: '9999' },
+  },
+};
+const wrappedRedact = {
+  customersRedact: {
+    shopId: '954889',
+    shopDomain: 'demo.genmystore.com',
+    customer: { id: '191167', email: 'john@example.com', phone: '555-625-1199' },
+    ordersToRedact: ['299938', '280263', '220458'],
+  },
+};
+const wrappedShopRedact = { redact: { shopId: '954889', shopDomain: 'demo.genmystore.com' } };
+
+const shop = { id: '954889', domain: 'demo.genmystore.com' };
+const customer = { id: '191167', email: 'john@example.com', phone: '555-625-1199' };
+const orders = ['299938', '280263', '220458'];
+
+const parse = (
+  schema: { safeParse(v: unknown): { success: boolean; data?: unknown; error?: unknown } },
+  v: unknown,
+) => {
+  const result = schema.safeParse(v);
+  if (!result.success) throw new Error(`expected success: ${String(result.error)}`);
+  return result.data;
+};
+const issues = (schema: { safeParse(v: unknown): { success: boolean; error?: unknown } }, v: unknown): string => {
+  const result = schema.safeParse(v);
+  expect(result.success).toBe(false);
+  return String(result.error);
+};
+
+describe('customers/data_request schema', () => {
+  it('normalises the flat snake_case shape, ids as strings', () => {
+    expect(parse(customersDataRequestSchema, shopifyDataRequest)).toEqual({
+      shop,
+      customer,
+      ordersRequested: orders,
+      dataRequest: { id: '9999' },
+      raw: shopifyDataRequest,
+    });
+  });
+
+  it('normalises the wrapped camelCase shape to the same event', () => {
+    const event = parse(customersDataRequestSchema, wrappedDataRequest);
+    expect(event).toEqual({
+      shop,
+      customer,
+      ordersRequested: orders,
+      dataRequest: { id: '9999' },
+      raw: wrappedDataRequest,
+    });
+  });
+
+  it('accepts any wrapper name, and flat customer / data request ids', () => {
+    const event = parse(customersDataRequestSchema, {
+      dataRequest: { shopId: 954889, customerId: 191167, customerEmail: 'john@example.com', dataRequestId: 9999 },
+    });
+    expect(event).toMatchObject({
+      shop: { id: '954889', domain: null },
+      customer: { id: '191167', email: 'john@example.com', phone: null },
+      ordersRequested: [],
+      dataRequest: { id: '9999' },
+    });
+  });
+
+  it('accepts camelCase without a wrapper, and a nested shop object', () => {
+    const event = parse(customersDataRequestSchema, {
+      shop: { id: 954889, domain: 'demo.genmystore.com' },
+      customer: { id: 191167 },
+    });
+    expect(event).toMatchObject({
+      shop,
+      customer: { id: '191167', email: null, phone: null },
+      dataRequest: { id: null },
+    });
+  });
+
+  it('a wrapper may share its name with a field', () => {
+    const inner = wrappedDataRequest.customersDataRequest;
+    expect(parse(customersDataRequestSchema, { customer: inner })).toMatchObject({ shop, customer });
+    expect(parse(customersDataRequestSchema, { dataRequest: inner })).toMatchObject({ shop, customer });
+    // A lone nested customer is a (bare) field, not a wrapper: no shop id, so refused.
+    expect(issues(customersDataRequestSchema, { customer: { id: 1 } })).toContain('shop id missing');
+  });
+
+  it('maps null and empty contact fields to null', () => {
+    const event = parse(customersDataRequestSchema, {
+      ...shopifyDataRequest,
+      customer: { id: 1, email: null, phone: '' },
+    }) as { customer: unknown };
+    expect(event.customer).toEqual({ id: '1', email: null, phone: null });
+  });
+
+  it('refuses a payload without a shop id or a customer id, naming both', () => {
+    const message = issues(customersDataRequestSchema, { customersDataRequest: { shopDomain: 'x', customer: {} } });
+    expect(message).toContain('shop id missing');
+    expect(message).toContain('customer id missing');
+  });
+
+  it('refuses ids of the wrong type and ids too large to be exact', () => {
+    expect(issues(customersDataRequestSchema, { ...shopifyDataRequest, shop_id: true })).toContain('shop_id');
+    expect(issues(customersDataRequestSchema, { ...shopifyDataRequest, customer: { id: 2 ** 60 } })).toContain(
+      'too large',
+    );
+    expect(issues(customersDataRequestSchema, { ...shopifyDataRequest, orders_requested: [1, {}] })).toContain(
+      'orders_requested',
+    );
+  });
+
+  it('refuses what is not an object', () => {
+    for (const value of [null, 'x', [shopifyDataRequest], 42]) {
+      expect(customersDataRequestSchema.safeParse(value).success).toBe(false);
+    }
+  });
+});
+
+describe('customers/redact schema', () => {
+  it('normalises the flat snake_case shape', () => {
+    expect(parse(customersRedactSchema, shopifyRedact)).toEqual({
+      shop,
+      customer,
+      ordersToRedact: orders,
+      raw: shopifyRedact,
+    });
+  });
+
+  it('normalises the wrapped camelCase shape to the same event', () => {
+    expect(parse(customersRedactSchema, wrappedRedact)).toEqual({
+      shop,
+      customer,
+      ordersToRedact: orders,
+      raw: wrappedRedact,
+    });
+  });
+
+  it('reads the order list under either name, and defaults it to empty', () => {
+    expect(parse(customersRedactSchema, { ...shopifyRedact, orders_to_redact: undefined })).toMatchObject({
+      ordersToRedact: [],
+    });
+    expect(parse(customersRedactSchema, { ...shopifyRedact, orders_to_redact: null })).toMatchObject({
+      ordersToRedact: [],
+    });
+  });
+
+  it('keeps unknown fields in raw', () => {
+    const payload = { redact: { ...wrappedRedact.customersRedact, reason: 'gdpr' } };
+    expect(parse(customersRedactSchema, payload)).toMatchObject({ raw: payload });
+  });
+
+  it('refuses a payload without a customer id', () => {
+    expect(issues(customersRedactSchema, { shop_id: 1, customer: { email: 'a@b.c' } })).toContain(
+      'customer id missing',
+    );
+    expect(issues(customersRedactSchema, { shop_id: 1 })).toContain('customer id missing');
+  });
+});
+
+describe('shop/redact schema', () => {
+  it('normalises the flat snake_case shape', () => {
+    expect(parse(shopRedactSchema, shopifyShopRedact)).toEqual({ shop, raw: shopifyShopRedact });
+  });
+
+  it('normalises the wrapped camelCase shape to the same event', () => {
+    expect(parse(shopRedactSchema, wrappedShopRedact)).toEqual({ shop, raw: wrappedShopRedact });
+  });
+
+  it('reads a single nested shop object as a shape, not as a wrapper', () => {
+    const payload = { shop: { id: '954889', domain: 'demo.genmystore.com' } };
+    expect(parse(shopRedactSchema, payload)).toEqual({ shop, raw: payload });
+  });
+
+  it('a single-key wrapper whose value is not an object is not unwrapped', () => {
+    expect(issues(shopRedactSchema, { redact: 'everything' })).toContain('shop id missing');
+  });
+
+  it('refuses a payload without a shop id', () => {
+    expect(issues(shopRedactSchema, { shop_domain: 'demo.genmystore.com' })).toContain('shop id missing');
+    expect(issues(shopRedactSchema, { redact: { shopId: '' } })).toMatch(/shopId/);
+  });
+});
