@@ -10,6 +10,15 @@ export {
   geinsAdminWebhookSchema,
 } from './client.js';
 export {
+  defineGeinsWebhook,
+  type GeinsRenderedDelivery,
+  type GeinsRenderValues,
+  type GeinsWebhookDefinition,
+  type GeinsWebhookDefinitionInput,
+  type GeinsWebhookSecret,
+  isGeinsWebhookDefinition,
+} from './definition.js';
+export {
   GeinsAdminError,
   type GeinsAdminFetch,
   type GeinsAdminRetryOptions,
