@@ -1,5 +1,5 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -96,29 +96,37 @@ async function waitFor(check: () => Promise<boolean>, timeoutMs: number, what: s
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
 }
 
-function spawnServer(port: number, dir: string, extra: string[]): ChildProcess {
-  const args = [
-    '--port',
-    String(port),
-    '--bind',
-    HOST,
-    '--save',
-    '',
-    '--appendonly',
-    'no',
-    '--dir',
-    dir,
-    '--daemonize',
-    'no',
-    '--loglevel',
-    'warning',
-    ...extra,
-  ];
-  const child = spawn('redis-server', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+const serverArgs = (port: number, dir: string, extra: string[]) => [
+  '--port',
+  String(port),
+  '--bind',
+  HOST,
+  '--save',
+  '',
+  '--appendonly',
+  'no',
+  '--dir',
+  dir,
+  '--daemonize',
+  'no',
+  '--loglevel',
+  'warning',
+  ...extra,
+];
+
+/** Spawn redis-server; its output is kept (bounded) to explain a failed start. */
+function spawnServer(args: string[]): { child: ChildProcess; output: () => string } {
+  const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const keep = (chunk: Buffer) => {
+    if (output.length < 4_000) output += chunk.toString('utf8');
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
   installExitHook();
   live.add(child);
   child.once('exit', () => live.delete(child));
-  return child;
+  return { child, output: () => output.trim() };
 }
 
 async function stopChild(child: ChildProcess): Promise<void> {
@@ -131,8 +139,8 @@ async function stopChild(child: ChildProcess): Promise<void> {
 }
 
 /** Spawn on `port` and wait until it answers; reject (and kill it) if it does not within `timeoutMs`. */
-async function startOn(port: number, dir: string, extra: string[], timeoutMs = 5_000): Promise<ChildProcess> {
-  const child = spawnServer(port, dir, extra);
+async function startOn(port: number, args: string[], timeoutMs = 5_000): Promise<ChildProcess> {
+  const { child, output } = spawnServer(args);
   let exited = false;
   child.once('exit', () => {
     exited = true;
@@ -140,7 +148,7 @@ async function startOn(port: number, dir: string, extra: string[], timeoutMs = 5
   try {
     await waitFor(
       async () => {
-        if (exited) throw new Error(`redis-server on port ${port} exited at start`);
+        if (exited) throw new Error(`redis-server on port ${port} exited at start: ${output()}`);
         return pingRedis(port);
       },
       timeoutMs,
@@ -162,7 +170,7 @@ export async function startRedisServer(): Promise<RedisServer> {
   for (let attempt = 0; child === undefined; attempt++) {
     port = await freePort();
     try {
-      child = await startOn(port, dir, []);
+      child = await startOn(port, serverArgs(port, dir, []));
     } catch (error) {
       if (attempt >= 4) {
         rmSync(dir, { recursive: true, force: true });
@@ -177,7 +185,7 @@ export async function startRedisServer(): Promise<RedisServer> {
     async restart() {
       if (current && current.exitCode === null && current.signalCode === null) return;
       mkdirSync(dir, { recursive: true });
-      current = await startOn(port, dir, []);
+      current = await startOn(port, serverArgs(port, dir, []));
     },
     async stop() {
       if (current) await stopChild(current);
@@ -205,7 +213,7 @@ export async function startRedisCluster(masters = 3): Promise<RedisCluster> {
       if (ports.includes(port)) continue;
       try {
         const extra = ['--cluster-enabled', 'yes', '--cluster-config-file', join(dir, `nodes-${port}.conf`)];
-        children.push(await startOn(port, dir, extra));
+        children.push(await startOn(port, serverArgs(port, dir, extra)));
         ports.push(port);
       } catch {
         // Port taken in the meantime: pick another.
@@ -236,4 +244,66 @@ export async function startRedisCluster(masters = 3): Promise<RedisCluster> {
     throw error;
   }
   return { ports, nodes: ports.map((port) => ({ host: HOST, port })), stop };
+}
+
+export interface RedisSentinel {
+  /** The master's name, as ioredis's `name` option wants it. */
+  name: string;
+  /** Sentinels for ioredis's `sentinels` option. */
+  sentinels: { host: string; port: number }[];
+  stop(): Promise<void>;
+}
+
+/** Start one master and one Sentinel watching it, on free loopback ports. */
+export async function startRedisSentinel(): Promise<RedisSentinel> {
+  const name = 'hookinbox-test';
+  const master = await startRedisServer();
+  const dir = mkdtempSync(join(tmpdir(), 'hookinbox-redis-sentinel-'));
+  let sentinel: ChildProcess | undefined;
+  const stop = async () => {
+    if (sentinel) await stopChild(sentinel);
+    await master.stop();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    let port = 0;
+    for (let attempt = 0; sentinel === undefined; attempt++) {
+      port = await freePort();
+      // Sentinel rewrites its config file, so each gets its own, in the temp dir.
+      const config = join(dir, `sentinel-${port}.conf`);
+      writeFileSync(
+        config,
+        [
+          `port ${port}`,
+          `bind ${HOST}`,
+          `dir ${dir}`,
+          `sentinel monitor ${name} ${HOST} ${master.port} 1`,
+          `sentinel down-after-milliseconds ${name} 5000`,
+          '',
+        ].join('\n'),
+      );
+      try {
+        sentinel = await startOn(port, [config, '--sentinel', '--loglevel', 'warning']);
+      } catch (error) {
+        if (attempt >= 4) throw error;
+      }
+    }
+    const sentinelPort = port;
+    await waitFor(
+      async () => {
+        const reply = await run(
+          'redis-cli',
+          ['-h', HOST, '-p', String(sentinelPort), 'sentinel', 'get-master-addr-by-name', name],
+          { timeout: 2_000 },
+        ).catch(() => ({ stdout: '' }));
+        return reply.stdout.includes(String(master.port));
+      },
+      5_000,
+      'the Sentinel to know its master',
+    );
+    return { name, sentinels: [{ host: HOST, port: sentinelPort }], stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
 }

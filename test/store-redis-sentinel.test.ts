@@ -1,0 +1,48 @@
+import { redisStore } from '@hookinbox/redis';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deleteKeys, uniquePrefix } from './helpers/redis.js';
+import { type RedisSentinel, startRedisSentinel } from './setup/redis-server.js';
+import { describeStoreContract } from './store-contract.js';
+
+let sentinel: RedisSentinel | undefined;
+let client: Redis;
+
+beforeAll(async () => {
+  // One master and one Sentinel on loopback, started for this file only.
+  sentinel = await startRedisSentinel();
+  client = new Redis({ sentinels: sentinel.sentinels, name: sentinel.name });
+  client.on('error', () => {});
+  await client.ping();
+}, 30_000);
+
+afterAll(async () => {
+  if (client && client.status !== 'end') await client.quit().catch(() => client.disconnect());
+  await sentinel?.stop();
+});
+
+describeStoreContract('redis (sentinel)', async () => {
+  const prefix = uniquePrefix('sentinel');
+  return { store: redisStore({ client, keyPrefix: prefix }), cleanup: () => deleteKeys(client, prefix).then(() => {}) };
+});
+
+describe('redisStore behind Sentinel', () => {
+  it('writes to the master the Sentinel names', async () => {
+    const prefix = uniquePrefix('sentinel-master');
+    const first = sentinel?.sentinels[0];
+    if (!sentinel || !first) throw new Error('no Sentinel');
+    const asker = new Redis(first.port, first.host);
+    const [host, port] = (await asker.call('SENTINEL', 'get-master-addr-by-name', sentinel.name)) as [string, string];
+    asker.disconnect();
+    const master = new Redis(Number(port), host);
+    try {
+      const store = redisStore({ client, keyPrefix: prefix });
+      expect((await store.claim('order-1', 30_000)).status).toBe('claimed');
+      expect(await master.exists(`${prefix}order-1`)).toBe(1);
+      expect(((await master.call('ROLE')) as string[])[0]).toBe('master');
+    } finally {
+      await deleteKeys(master, prefix);
+      master.disconnect();
+    }
+  });
+});
