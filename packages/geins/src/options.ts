@@ -86,7 +86,10 @@ export const geinsOptionsSchema = z
     entity: routingPart.optional(),
     action: routingPart.optional(),
     method: z
-      .union([method.transform((m) => [m]), z.array(method).min(1, 'must hold at least one method')])
+      .preprocess(
+        (value) => (typeof value === 'string' ? [value] : value),
+        z.array(method).min(1, 'must hold at least one method'),
+      )
       .default(['POST']),
     maxAgeMs: z.number().int().positive().optional(),
     logger: z
