@@ -1,0 +1,99 @@
+/** What a benchmark child process serves. */
+export type ServerKind =
+  | 'node-bare'
+  | 'fastify-bare'
+  | 'express-bare'
+  | 'fastify-hookinbox'
+  | 'express-hookinbox'
+  | 'octokit';
+
+export interface ServerSpec {
+  kind: ServerKind;
+  /** Dedupe store of the hookinbox rows. */
+  store?: 'memory' | 'redis';
+  /** How long the hookinbox handler takes; 0 returns at once. */
+  handlerDelayMs?: number;
+  /** Redis of the redis rows, and the key prefix this row owns (deleted when the row ends). */
+  redisUrl?: string;
+  redisPrefix?: string;
+}
+
+export interface Row {
+  /** Name for `--only`. */
+  id: string;
+  label: string;
+  server: ServerSpec;
+  /** The row this one is divided by in the table's ratio column. */
+  baseline: string;
+  /** A latency row, sent at the fixed rate of `--rate`; throughput rows send as fast as they can. */
+  rate?: boolean;
+  /** Which signing scheme and headers the load uses. */
+  scheme: 'genstore' | 'github';
+}
+
+export const ROWS: Row[] = [
+  {
+    id: 'node-bare',
+    label: 'bare node:http',
+    server: { kind: 'node-bare' },
+    baseline: 'node-bare',
+    scheme: 'genstore',
+  },
+  {
+    id: 'fastify-bare',
+    label: 'bare Fastify 5 (buffer parser)',
+    server: { kind: 'fastify-bare' },
+    baseline: 'fastify-bare',
+    scheme: 'genstore',
+  },
+  {
+    id: 'express-bare',
+    label: 'bare Express 5 (express.raw)',
+    server: { kind: 'express-bare' },
+    baseline: 'express-bare',
+    scheme: 'genstore',
+  },
+  {
+    id: 'fastify-memory',
+    label: '@hookinbox/fastify, memory store',
+    server: { kind: 'fastify-hookinbox', store: 'memory' },
+    baseline: 'fastify-bare',
+    scheme: 'genstore',
+  },
+  {
+    id: 'express-memory',
+    label: '@hookinbox/express, memory store',
+    server: { kind: 'express-hookinbox', store: 'memory' },
+    baseline: 'express-bare',
+    scheme: 'genstore',
+  },
+  {
+    id: 'fastify-redis',
+    label: '@hookinbox/fastify, Redis store',
+    server: { kind: 'fastify-hookinbox', store: 'redis' },
+    baseline: 'fastify-bare',
+    scheme: 'genstore',
+  },
+  {
+    id: 'express-redis',
+    label: '@hookinbox/express, Redis store',
+    server: { kind: 'express-hookinbox', store: 'redis' },
+    baseline: 'express-bare',
+    scheme: 'genstore',
+  },
+  {
+    id: 'octokit',
+    label: '@octokit/webhooks node middleware',
+    server: { kind: 'octokit' },
+    baseline: 'node-bare',
+    scheme: 'github',
+  },
+  {
+    id: 'ack-1s',
+    label: '@hookinbox/fastify, 1 s handler: ack latency',
+    server: { kind: 'fastify-hookinbox', store: 'memory', handlerDelayMs: 1_000 },
+    baseline: 'fastify-memory',
+    rate: true,
+    scheme: 'genstore',
+  },
+];

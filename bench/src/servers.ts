@@ -1,0 +1,236 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createMemoryStore, createReceiver, type DedupeStore } from '@hookinbox/core';
+import { webhooks as expressWebhooks } from '@hookinbox/express';
+import { hookinbox } from '@hookinbox/fastify';
+import { genstore } from '@hookinbox/genstore';
+import { redisStore } from '@hookinbox/redis';
+import { createNodeMiddleware, Webhooks } from '@octokit/webhooks';
+import express from 'express';
+import Fastify from 'fastify';
+import { Redis } from 'ioredis';
+import { GENSTORE_SECRET, GITHUB_EVENT, GITHUB_PATH, GITHUB_SECRET, PATH, TOPIC } from './payload.js';
+import type { ServerSpec } from './rows.js';
+
+/** A running server under test. */
+export interface Running {
+  port: number;
+  close(): Promise<void>;
+}
+
+const OK = '{"ok":true}';
+const JSON_TYPE = 'application/json; charset=utf-8';
+
+/**
+ * The irreducible work of a hand-written Genstore receiver: HMAC-SHA256 of the raw body compared in constant time
+ * with the base64 header.
+ */
+function verifyByHand(body: Buffer, header: string | string[] | undefined): boolean {
+  if (typeof header !== 'string') return false;
+  const expected = createHmac('sha256', GENSTORE_SECRET).update(body).digest();
+  const received = Buffer.from(header, 'base64');
+  return received.length === expected.length && timingSafeEqual(received, expected);
+}
+
+/** JSON.parse that answers undefined for a bad body, as a hand-written receiver would. */
+function parseByHand(body: Buffer): unknown {
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+function listen(server: Server): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port));
+  });
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.closeAllConnections();
+    server.close(() => resolve());
+  });
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+async function nodeBare(): Promise<Running> {
+  const server = createServer((req, res) => {
+    if (req.method !== 'POST' || req.url !== PATH) {
+      res.writeHead(404).end();
+      return;
+    }
+    readBody(req).then(
+      (body) => {
+        if (!verifyByHand(body, req.headers['x-genstore-hmac-sha256'])) {
+          res.writeHead(401, { 'content-type': JSON_TYPE }).end('{"ok":false}');
+          return;
+        }
+        if (parseByHand(body) === undefined) {
+          res.writeHead(400, { 'content-type': JSON_TYPE }).end('{"ok":false}');
+          return;
+        }
+        res.writeHead(200, { 'content-type': JSON_TYPE }).end(OK);
+      },
+      () => res.writeHead(400).end(),
+    );
+  });
+  const port = await listen(server);
+  return { port, close: () => closeServer(server) };
+}
+
+async function fastifyBare(): Promise<Running> {
+  const app = Fastify({ logger: false });
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+  app.post(PATH, (request, reply) => {
+    const body = request.body as Buffer;
+    if (!verifyByHand(body, request.headers['x-genstore-hmac-sha256'])) {
+      reply.code(401).send({ ok: false });
+      return;
+    }
+    if (parseByHand(body) === undefined) {
+      reply.code(400).send({ ok: false });
+      return;
+    }
+    reply.code(200).send({ ok: true });
+  });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  return { port: (app.server.address() as AddressInfo).port, close: () => app.close() };
+}
+
+async function expressBare(): Promise<Running> {
+  const app = express();
+  app.post(PATH, express.raw({ type: 'application/json' }), (req, res) => {
+    const body = req.body as Buffer;
+    if (!Buffer.isBuffer(body) || !verifyByHand(body, req.headers['x-genstore-hmac-sha256'])) {
+      res.status(401).json({ ok: false });
+      return;
+    }
+    if (parseByHand(body) === undefined) {
+      res.status(400).json({ ok: false });
+      return;
+    }
+    res.status(200).json({ ok: true });
+  });
+  const server = createServer(app);
+  const port = await listen(server);
+  return { port, close: () => closeServer(server) };
+}
+
+/** Deletes every key under the row's own prefix, in batches; only once the row is over, never per request. */
+async function deletePrefix(client: Redis, prefix: string): Promise<number> {
+  let cursor = '0';
+  let deleted = 0;
+  do {
+    const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+    cursor = next;
+    if (keys.length > 0) deleted += await client.unlink(...keys);
+  } while (cursor !== '0');
+  return deleted;
+}
+
+async function hookinboxServer(spec: ServerSpec): Promise<Running> {
+  let store: DedupeStore;
+  let redis: Redis | undefined;
+  if (spec.store === 'redis') {
+    const prefix = spec.redisPrefix as string;
+    redis = new Redis(spec.redisUrl as string, { lazyConnect: true, maxRetriesPerRequest: 1 });
+    await redis.connect();
+    store = redisStore({ client: redis, keyPrefix: prefix });
+  } else {
+    store = createMemoryStore({ maxEntries: 1_000_000 });
+  }
+  const receiver = createReceiver({ provider: genstore({ secret: GENSTORE_SECRET }), store });
+  const delay = spec.handlerDelayMs ?? 0;
+  let handled = 0;
+  receiver.on(
+    TOPIC,
+    delay > 0
+      ? () =>
+          new Promise<void>((resolve) => {
+            handled++;
+            setTimeout(resolve, delay);
+          })
+      : () => {
+          handled++;
+        },
+  );
+
+  const cleanup = async () => {
+    await receiver.close({ timeoutMs: delay + 1_000 });
+    if (redis) {
+      await deletePrefix(redis, spec.redisPrefix as string);
+      await redis.quit();
+    }
+    if (handled === 0) process.stderr.write('bench: no delivery reached the handler\n');
+  };
+
+  if (spec.kind === 'fastify-hookinbox') {
+    const app = Fastify({ logger: false });
+    await app.register(hookinbox, { path: PATH, receiver, closeReceiver: false });
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    return {
+      port: (app.server.address() as AddressInfo).port,
+      close: async () => {
+        await app.close();
+        await cleanup();
+      },
+    };
+  }
+  const app = express();
+  app.post(PATH, expressWebhooks(receiver));
+  const server = createServer(app);
+  const port = await listen(server);
+  return {
+    port,
+    close: async () => {
+      await closeServer(server);
+      await cleanup();
+    },
+  };
+}
+
+async function octokit(): Promise<Running> {
+  const webhooks = new Webhooks({ secret: GITHUB_SECRET });
+  let handled = 0;
+  webhooks.on(GITHUB_EVENT, () => {
+    handled++;
+  });
+  const server = createServer(createNodeMiddleware(webhooks, { path: GITHUB_PATH }));
+  const port = await listen(server);
+  return {
+    port,
+    close: async () => {
+      await closeServer(server);
+      if (handled === 0) process.stderr.write('bench: no delivery reached the handler\n');
+    },
+  };
+}
+
+/** Start the server a row describes on 127.0.0.1 and a free port. */
+export function startServer(spec: ServerSpec): Promise<Running> {
+  switch (spec.kind) {
+    case 'node-bare':
+      return nodeBare();
+    case 'fastify-bare':
+      return fastifyBare();
+    case 'express-bare':
+      return expressBare();
+    case 'fastify-hookinbox':
+    case 'express-hookinbox':
+      return hookinboxServer(spec);
+    case 'octokit':
+      return octokit();
+  }
+}
