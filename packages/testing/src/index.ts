@@ -1,0 +1,8 @@
+export {
+  type GenstoreDeliveryOptions,
+  type GenstoreTestDelivery,
+  genstoreDelivery,
+  genstoreSamples,
+  signGenstore,
+} from './genstore.js';
+export { samples } from './samples.js';
