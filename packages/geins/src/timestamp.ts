@@ -11,9 +11,10 @@ export function parseGeinsTimestamp(value: string): Date | undefined {
   const text = value.trim();
   let ms: number;
   if (DIGITS.test(text)) {
-    const n = Number(text);
-    // Eleven digits or fewer are seconds until the year 5138; more are milliseconds.
-    ms = text.split('.')[0]!.length <= 11 ? n * 1000 : n;
+    // 9 to 11 digits are seconds (years 1973 to 5138), 12 to 14 milliseconds; other numbers are not times.
+    const digits = text.split('.')[0]!.length;
+    if (digits < 9 || digits > 14) return undefined;
+    ms = digits <= 11 ? Number(text) * 1000 : Number(text);
   } else if (ISO_DATE.test(text)) {
     const hasOffset = ISO_DATE.exec(text)?.[1] !== undefined;
     const hasTime = text.length > 10;
