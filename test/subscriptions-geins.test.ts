@@ -1,11 +1,11 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   createGeinsAdminClient,
   type GeinsAdminClient,
   GeinsAdminError,
   type GeinsAdminWebhookInput,
   parseGeinsRetryAfter,
-} from '../packages/geins/src/admin/index.js';
+} from '@hookinbox/geins';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type PlatformServer, startPlatformServer } from './fixtures/platform-server.js';
 
 const AUTH = { apiKey: 'mgmt-key', username: 'api-user', password: 'api-pass' };

@@ -1,10 +1,10 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   createGenstoreAdminClient,
   type GenstoreAdminClient,
   GenstoreAdminError,
   parseGenstoreRetryAfter,
-} from '../packages/genstore/src/admin/index.js';
+} from '@hookinbox/genstore';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type PlatformServer, startPlatformServer } from './fixtures/platform-server.js';
 
 const TOKEN = 'shpat_test_token';

@@ -1,18 +1,18 @@
 import { createReceiver, type Provider } from '@hookinbox/core';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   applyGeinsSync,
   createGeinsAdminClient,
   type GeinsAdminClient,
   type GeinsAdminWebhookInput,
   planGeinsSync,
-} from '../packages/geins/src/admin/index.js';
+} from '@hookinbox/geins';
 import {
   applyGenstoreSync,
   createGenstoreAdminClient,
   type GenstoreAdminClient,
   planGenstoreSync,
-} from '../packages/genstore/src/admin/index.js';
+} from '@hookinbox/genstore';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type PlatformServer, startPlatformServer } from './fixtures/platform-server.js';
 
 const ADDRESS = 'https://app.example/webhooks/genstore';

@@ -1,0 +1,119 @@
+export const MAIN_HELP = `hookinbox: keep Genstore and Geins webhook subscriptions in step with your handlers, and send test deliveries.
+
+Usage:
+  hookinbox subscriptions list --platform genstore|geins [--json]
+  hookinbox subscriptions sync --platform genstore --address <url> [--topics <a,b>] [--apply] [--delete-stale]
+  hookinbox subscriptions sync --platform geins --definitions <file> [--apply] [--delete-stale]
+  hookinbox send --platform genstore --url <url> --topic <topic> [--payload <file>] [--secret <secret>]
+  hookinbox send --platform geins --url <url> --entity <Entity> --action <action> --id <id> [--header '<name: value>']
+
+Commands:
+  subscriptions list   Show the webhook subscriptions registered on the platform.
+  subscriptions sync   Plan (and with --apply, make) the changes that bring them in step with your handlers.
+  send                 Post one correctly authenticated sample delivery to your endpoint.
+
+Run 'hookinbox <command> --help' (e.g. 'hookinbox subscriptions sync --help') for options and environment variables.
+Exit status: 0 on success, 1 when a call failed, 2 when the command was used wrongly.
+`;
+
+const ENV_GENSTORE = `  GENSTORE_SHOP           shop subdomain (my-shop) or host (my-shop.genmystore.com)
+  GENSTORE_ACCESS_TOKEN   store access token (X-Genstore-Access-Token)
+  GENSTORE_API_BASE_URL   optional, replaces https://{shop}.genmystore.com
+  GENSTORE_API_VERSION    optional, default 202412`;
+
+const ENV_GEINS = `  GEINS_API_KEY           Management API key (X-ApiKey)
+  GEINS_USERNAME          API user (HTTP Basic)
+  GEINS_PASSWORD          API password (HTTP Basic)
+  GEINS_API_BASE_URL      optional, default https://mgmtapi.geins.io`;
+
+export const LIST_HELP = `Usage: hookinbox subscriptions list --platform genstore|geins [--json]
+
+Show the webhook subscriptions registered on the platform. Header values and credential-like query values of
+Geins webhooks are hidden.
+
+Options:
+  --platform <name>   genstore or geins (required)
+  --json              print JSON instead of a table
+  -h, --help          show this help
+
+Environment (genstore):
+${ENV_GENSTORE}
+Environment (geins):
+${ENV_GEINS}
+`;
+
+export const SYNC_HELP = `Usage:
+  hookinbox subscriptions sync --platform genstore --address <url> [--topics <a,b>] [--apply] [--delete-stale]
+  hookinbox subscriptions sync --platform geins --definitions <file> [--apply] [--delete-stale]
+
+Compare the registered subscriptions with what your handlers need and print the plan: create, update, stale
+(registered but not wanted) and unchanged. Nothing is changed unless --apply is given (a dry run is the default).
+Applying twice makes no change the second time.
+
+Genstore: every topic in --topics is subscribed to --address, and so are the three compliance topics every
+published app needs (customers/data_request, customers/redact, shop/redact). Wildcards (orders/*) cannot be
+subscribed to and are reported as skipped.
+
+Geins: --definitions is a .json file (an array of defineGeinsWebhook inputs or Management API payloads) or a
+module (.mjs/.js) exporting 'definitions' (or a default export) made with defineGeinsWebhook. Webhooks are
+matched by Name; only webhooks whose Url is on the same host as a definition's can be stale.
+
+Options:
+  --platform <name>       genstore or geins (required)
+  --address <url>         genstore: the public URL of your webhook route (required for genstore)
+  --topics <a,b,...>      genstore: topics your handlers take, comma separated
+  --definitions <file>    geins: the webhook definitions (required for geins)
+  --apply                 make the changes
+  --dry-run               only print the plan (the default)
+  --delete-stale          with --apply, also delete stale subscriptions
+  --json                  print the plan (and the result) as JSON
+  -h, --help              show this help
+
+Environment (genstore):
+${ENV_GENSTORE}
+Environment (geins):
+${ENV_GEINS}
+`;
+
+export const SEND_HELP = `Usage:
+  hookinbox send --platform genstore --url <url> --topic <topic> [--payload <file>] [--secret <secret>]
+  hookinbox send --platform geins --url <url> --entity <Entity> --action <action> --id <id> [--header '<name: value>']
+  hookinbox send --platform geins --definitions <file> [--name <name>] --url <url> --action <action> --id <id>
+
+Post one sample delivery, authenticated as the platform would, and print the status, body and latency.
+
+Genstore: the body (from --payload, or a sample for the topic) is signed with the app's client secret:
+X-Genstore-Hmac-Sha256 is the base64 HMAC-SHA256 of the exact bytes sent. X-Genstore-Topic,
+X-Genstore-Shop-Domain and X-Genstore-Webhook-Id are sent too.
+
+Geins: the body (from --payload, or the docs' quick start template {"entity":"{{entity}}","action":"{{action}}","id":"{{id}}"})
+and the --url have their placeholders filled in, and x-idempotency-key and x-timestamp are added. Geins signs
+nothing: pass your shared secret with --header 'authorization: Bearer <secret>' (or in the URL). With
+--definitions, the delivery is rendered from the definition's own templates and secret; --url then only says
+where to send it (its scheme, host and port replace the definition's).
+
+Options:
+  --platform <name>         genstore or geins (required)
+  --url <url>               where to send (required)
+  --header '<name: value>'  an extra header (repeatable)
+  --payload <file>          the body to send (Geins: a template, placeholders are filled in)
+  genstore:
+  --topic <topic>           e.g. orders/create (required)
+  --secret <secret>         the app's client secret (default: $GENSTORE_CLIENT_SECRET)
+  --shop <shop>             shop subdomain for X-Genstore-Shop-Domain (default: $GENSTORE_SHOP or demo-shop)
+  --webhook-id <id>         X-Genstore-Webhook-Id (default: a random UUID)
+  geins:
+  --entity <Entity>         e.g. Order (required without --definitions)
+  --action <action>         e.g. create (required without --definitions)
+  --id <id>                 {{id}}, may be a comma list (default 12345)
+  --method <method>         default POST
+  --account <name>          {{account}} (default demo)
+  --environment <name>      {{environment}} (default prod)
+  --sub-entity <name>       {{subEntity}} (default empty)
+  --idempotency-key <key>   x-idempotency-key (default: a random UUID)
+  --definitions <file>      render from a webhook definition (see 'subscriptions sync --help')
+  --name <name>             which definition, when the file has several
+  -h, --help                show this help
+
+Exit status: 0 when the endpoint answered 2xx, 1 otherwise, 2 when the command was used wrongly.
+`;

@@ -1,0 +1,57 @@
+import { CliUsageError } from './errors.js';
+import { LIST_HELP, MAIN_HELP, SEND_HELP, SYNC_HELP } from './help.js';
+import { type CliIo, processIo } from './io.js';
+import { sendCommand } from './send.js';
+import { listCommand, syncCommand } from './subscriptions.js';
+
+const isHelp = (arg: string | undefined) => arg === '--help' || arg === '-h' || arg === 'help';
+
+/**
+ * Runs the `hookinbox` command line with `argv` (without `node` and the script) and resolves with the exit status:
+ * 0 on success, 1 when a call failed or the endpoint refused a test delivery, 2 when the command was used wrongly.
+ * It never calls `process.exit`, so it can run inside tests or other tools.
+ */
+export async function runCli(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    if (command === undefined || isHelp(command)) {
+      const topic = isHelp(command) ? rest[0] : undefined;
+      if (topic === 'send') io.stdout.write(SEND_HELP);
+      else if (topic === 'subscriptions' && rest[1] === 'sync') io.stdout.write(SYNC_HELP);
+      else if (topic === 'subscriptions' && rest[1] === 'list') io.stdout.write(LIST_HELP);
+      else io.stdout.write(MAIN_HELP);
+      return command === undefined ? 2 : 0;
+    }
+    if (command === 'subscriptions') {
+      const [sub, ...args] = rest;
+      if (sub === 'list') return await listCommand(args, io);
+      if (sub === 'sync') return await syncCommand(args, io);
+      if (sub === undefined || isHelp(sub)) {
+        io.stdout.write(`${LIST_HELP}\n${SYNC_HELP}`);
+        return sub === undefined ? 2 : 0;
+      }
+      throw new CliUsageError(`hookinbox: unknown command "subscriptions ${sub}"; use list or sync`);
+    }
+    if (command === 'send') return await sendCommand(rest, io);
+    throw new CliUsageError(`hookinbox: unknown command "${command}"\nRun 'hookinbox --help'.`);
+  } catch (error) {
+    if (error instanceof CliUsageError) {
+      io.stderr.write(`${error.message}\n`);
+      return 2;
+    }
+    io.stderr.write(`${describeError(error)}\n`);
+    return 1;
+  }
+}
+
+/** One readable paragraph for a failure: API errors with their status and body, others with their message. */
+function describeError(error: unknown): string {
+  if (error instanceof TypeError && error.message.startsWith('@hookinbox/')) return error.message;
+  if (error instanceof Error) {
+    const e = error as Error & { status?: number; platform?: string };
+    if (e.name === 'GenstoreAdminError' || e.name === 'GeinsAdminError') return `hookinbox: ${e.message}`;
+    const cause = (e.cause as { code?: unknown } | undefined)?.code;
+    return `hookinbox: ${e.message}${typeof cause === 'string' ? ` (${cause})` : ''}`;
+  }
+  return `hookinbox: ${String(error)}`;
+}
