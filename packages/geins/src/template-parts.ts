@@ -62,7 +62,7 @@ export function hasPlaceholder(parts: readonly Part[]): boolean {
   return parts.some((p) => 'placeholder' in p);
 }
 
-/** Where each placeholder of `text` starts, for errors about placeholders in places that cannot be read back. */
+/** The first placeholder of `text` and where it starts, for errors about placeholders where they cannot be read back. */
 export function firstPlaceholder(text: string): { name: string; index: number } | undefined {
   for (const match of text.matchAll(PLACEHOLDER)) return { name: match[1] as string, index: match.index };
   return undefined;
