@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parse, readPlatform } from './args.js';
@@ -47,11 +47,10 @@ export async function sendGenstoreDelivery(options: SendGenstoreOptions): Promis
     typeof options.body === 'string' || Buffer.isBuffer(options.body)
       ? Buffer.from(options.body)
       : Buffer.from(JSON.stringify(options.body ?? sampleGenstorePayload(options.topic, shop)));
-  const { computeGenstoreSignature } = await import('@hookinbox/genstore');
   const headers: Record<string, string> = {
     'content-type': 'application/json',
     'x-genstore-topic': options.topic,
-    'x-genstore-hmac-sha256': computeGenstoreSignature(body, options.secret),
+    'x-genstore-hmac-sha256': createHmac('sha256', options.secret).update(body).digest('base64'),
     'x-genstore-shop-domain': shop.includes('.') ? shop : `${shop}.genmystore.com`,
     'x-genstore-webhook-id': options.webhookId ?? randomUUID(),
     ...options.headers,
@@ -72,13 +71,13 @@ export interface SendGeinsOptions {
 /** Post one Geins delivery as given, with `x-idempotency-key` and `x-timestamp` as Geins adds them. */
 export async function sendGeinsDelivery(options: SendGeinsOptions): Promise<SendResult> {
   const method = (options.method ?? 'POST').toUpperCase();
+  const body = options.body === undefined || method === 'GET' ? undefined : Buffer.from(options.body);
   const headers: Record<string, string> = {
     'x-idempotency-key': randomUUID(),
     'x-timestamp': new Date().toISOString(),
-    ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
+    ...(body === undefined ? {} : { 'content-type': 'application/json' }),
     ...options.headers,
   };
-  const body = options.body === undefined || method === 'GET' ? undefined : Buffer.from(options.body);
   return post(method, options.url, headers, body, options.timeoutMs);
 }
 
