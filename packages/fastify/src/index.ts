@@ -16,6 +16,7 @@ export interface HookinboxFastifyOptions {
 }
 
 const STREAM = Symbol('hookinbox.stream');
+const CONTENT_TYPE = Symbol('hookinbox.contentType');
 
 const plugin: FastifyPluginAsync<HookinboxFastifyOptions> = async (fastify, options) => {
   if (!options || typeof options.path !== 'string' || !options.path.startsWith('/')) {
@@ -40,6 +41,16 @@ const plugin: FastifyPluginAsync<HookinboxFastifyOptions> = async (fastify, opti
       url: path,
       // hookinbox enforces its own limit while streaming; Fastify's must not cut in first with another answer.
       bodyLimit: Number.MAX_SAFE_INTEGER,
+      // Fastify answers 415 to a malformed content-type (even an empty one) before any parser runs. No provider reads
+      // it, so the route sees a neutral type and the receiver still gets the header as sent.
+      onRequest: (request, _reply, done) => {
+        const sent = request.raw.headers['content-type'];
+        if (sent !== undefined) {
+          (request as { [CONTENT_TYPE]?: string })[CONTENT_TYPE] = sent;
+          request.raw.headers['content-type'] = 'application/octet-stream';
+        }
+        done();
+      },
       handler: async (request: FastifyRequest, reply: FastifyReply) => {
         let response: WebhookResponse;
         try {
@@ -53,7 +64,12 @@ const plugin: FastifyPluginAsync<HookinboxFastifyOptions> = async (fastify, opti
               })
             : Buffer.alloc(0);
           response = await receiver.handle(
-            { method: request.method, url: request.url, headers: request.headers, body },
+            {
+              method: request.method,
+              url: request.url,
+              headers: withContentType(request),
+              body,
+            },
             { logger: request.log },
           );
         } catch (error) {
@@ -85,6 +101,11 @@ const plugin: FastifyPluginAsync<HookinboxFastifyOptions> = async (fastify, opti
     });
   }
 };
+
+function withContentType(request: FastifyRequest): FastifyRequest['headers'] {
+  const sent = (request as { [CONTENT_TYPE]?: string })[CONTENT_TYPE];
+  return sent === undefined ? request.headers : { ...request.headers, 'content-type': sent };
+}
 
 /**
  * Fastify 5 plugin that mounts a hookinbox receiver on one route.
