@@ -1,0 +1,83 @@
+import { once } from 'node:events';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { PGlite } from '@electric-sql/pglite';
+import { webhooks } from '@hookinbox/express';
+import express from 'express';
+import type { ExampleConfig } from '../../shared/src/config.js';
+import type { SqlClient } from '../../shared/src/database.js';
+import { type CloseReport, createIntegration, type Integration } from '../../shared/src/integration.js';
+import { type AppLogger, createLogger } from '../../shared/src/logger.js';
+
+export interface CreateAppOptions {
+  logger?: AppLogger;
+  /** An open database to use instead of opening `config.databasePath` (tests share one); `close()` leaves it open. */
+  database?: SqlClient;
+}
+
+export interface GdprApp {
+  /** The Express application: mount it elsewhere, or call `listen()`. */
+  app: express.Express;
+  receivers: Integration['receivers'];
+  db: Integration['db'];
+  /** `memory` or `redis`: where deliveries are deduplicated. */
+  store: Integration['store'];
+  /** Listen on `config.port` and `config.host`; resolves to the base URL. */
+  listen(): Promise<string>;
+  /**
+   * Shut down in order: the receivers refuse new deliveries with 503 and drain running handlers, then the HTTP
+   * server closes, then the dedupe store and the database.
+   */
+  close(): Promise<CloseReport>;
+}
+
+/** The GDPR example on Express: the shared integration, mounted at `/webhooks/genstore` and `/webhooks/geins`. */
+export async function createApp(config: ExampleConfig, options: CreateAppOptions = {}): Promise<GdprApp> {
+  const logger = options.logger ?? createLogger({ name: config.example, level: config.logLevel });
+  const integration = await createIntegration(config, {
+    logger,
+    openDatabase: (dir) => PGlite.create(dir),
+    ...(options.database ? { database: options.database } : {}),
+  });
+  const { receivers } = integration;
+
+  const app = express();
+  app.disable('x-powered-by');
+  // Before any body parser: hookinbox needs the exact bytes to check signatures.
+  app.use('/webhooks/genstore', webhooks(receivers.genstore));
+  if (receivers.geins) app.use('/webhooks/geins', webhooks(receivers.geins));
+  app.get('/health', (_req, res) => {
+    res.json({ ok: true, store: integration.store });
+  });
+  app.use((_req, res) => {
+    res.status(404).json({ error: { code: 'not_found', message: 'no such route' } });
+  });
+
+  let server: Server | undefined;
+  return {
+    app,
+    receivers,
+    db: integration.db,
+    store: integration.store,
+    async listen() {
+      server = createServer(app);
+      server.listen(config.port, config.host);
+      await once(server, 'listening');
+      const { port } = server.address() as AddressInfo;
+      return `http://${config.host ?? '127.0.0.1'}:${port}`;
+    },
+    async close() {
+      const report = await integration.drain();
+      if (server?.listening) {
+        const closed = new Promise<void>((resolve) => server?.close(() => resolve()));
+        // Keep-alive sockets would hold close() open; the receivers have answered everything by now.
+        server.closeIdleConnections();
+        const timer = setTimeout(() => server?.closeAllConnections(), 2_000);
+        await closed;
+        clearTimeout(timer);
+      }
+      await integration.dispose();
+      return report;
+    },
+  };
+}

@@ -1,0 +1,4 @@
+import { runDemo } from '../../shared/src/demo.js';
+import { createApp } from './app.js';
+
+await runDemo('gdpr-express', 'Express', createApp);

@@ -1,0 +1,77 @@
+import { PGlite } from '@electric-sql/pglite';
+import { hookinbox } from '@hookinbox/fastify';
+import Fastify, { type FastifyInstance, LogController } from 'fastify';
+import type { ExampleConfig } from '../../shared/src/config.js';
+import type { SqlClient } from '../../shared/src/database.js';
+import { type CloseReport, createIntegration, type Integration } from '../../shared/src/integration.js';
+import { type AppLogger, createLogger } from '../../shared/src/logger.js';
+
+export interface CreateAppOptions {
+  logger?: AppLogger;
+  /** An open database to use instead of opening `config.databasePath` (tests share one); `close()` leaves it open. */
+  database?: SqlClient;
+}
+
+export interface GdprApp {
+  /** The Fastify instance, ready: use `app.inject()`, or call `listen()`. */
+  app: FastifyInstance;
+  receivers: Integration['receivers'];
+  db: Integration['db'];
+  /** `memory` or `redis`: where deliveries are deduplicated. */
+  store: Integration['store'];
+  /** Listen on `config.port` and `config.host`; resolves to the base URL. */
+  listen(): Promise<string>;
+  /**
+   * Shut down in order: the receivers refuse new deliveries with 503 and drain running handlers, then Fastify
+   * closes, then the dedupe store and the database.
+   */
+  close(): Promise<CloseReport>;
+}
+
+/** The GDPR example on Fastify: the shared integration, mounted at `/webhooks/genstore` and `/webhooks/geins`. */
+export async function createApp(config: ExampleConfig, options: CreateAppOptions = {}): Promise<GdprApp> {
+  const logger = options.logger ?? createLogger({ name: config.example, level: config.logLevel });
+  const integration = await createIntegration(config, {
+    logger,
+    openDatabase: (dir) => PGlite.create(dir),
+    ...(options.database ? { database: options.database } : {}),
+  });
+  const { receivers } = integration;
+
+  // The same logger as the receivers: the adapter hands hookinbox `request.log`, a child of this one. Fastify's own
+  // line per request is off, so both examples log the same lines.
+  const app = Fastify({
+    loggerInstance: logger,
+    logController: new LogController({ disableRequestLogging: true }),
+  });
+  // closeReceiver: false, because close() drains the receivers itself while the server still answers 503s; Fastify
+  // would only drain them after it stopped listening.
+  await app.register(hookinbox, { path: '/webhooks/genstore', receiver: receivers.genstore, closeReceiver: false });
+  if (receivers.geins) {
+    await app.register(hookinbox, { path: '/webhooks/geins', receiver: receivers.geins, closeReceiver: false });
+  }
+  app.get('/health', async () => ({ ok: true, store: integration.store }));
+  app.setNotFoundHandler((_request, reply) => {
+    reply.code(404).send({ error: { code: 'not_found', message: 'no such route' } });
+  });
+  await app.ready();
+
+  return {
+    app,
+    receivers,
+    db: integration.db,
+    store: integration.store,
+    async listen() {
+      await app.listen({ port: config.port, host: config.host ?? '::' });
+      const address = app.server.address();
+      const port = typeof address === 'object' && address ? address.port : config.port;
+      return `http://${config.host ?? '127.0.0.1'}:${port}`;
+    },
+    async close() {
+      const report = await integration.drain();
+      await app.close();
+      await integration.dispose();
+      return report;
+    },
+  };
+}

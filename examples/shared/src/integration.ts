@@ -1,0 +1,173 @@
+import { mkdir } from 'node:fs/promises';
+import { createMemoryStore, createReceiver, type DedupeStore, type ReceiverOptions } from '@hookinbox/core';
+import { geins } from '@hookinbox/geins';
+import { genstore } from '@hookinbox/genstore';
+import { redisStore } from '@hookinbox/redis';
+import { Redis } from 'ioredis';
+import { type ExampleConfig, StartupError } from './config.js';
+import { createDatabase, type Database, type SqlClient } from './database.js';
+import { GEINS_BODY_TEMPLATE, registerGeinsHandlers } from './geins-handlers.js';
+import { type HandlerDeps, registerGenstoreHandlers } from './genstore-handlers.js';
+import type { AppLogger } from './logger.js';
+
+export interface IntegrationOptions {
+  /** Opens PGlite at a data folder or `memory://`; each example passes `(dir) => PGlite.create(dir)`. */
+  openDatabase: (dataDir: string) => Promise<SqlClient>;
+  /** An already open database to use instead of opening `config.databasePath`; `dispose()` leaves it open. */
+  database?: SqlClient;
+  logger: AppLogger;
+}
+
+/** What `close()` reports: whether every running delivery finished, and which did not. */
+export interface CloseReport {
+  drained: boolean;
+  pending: { receiver: string; name: string; id: string }[];
+}
+
+/** How long start-up waits for Redis before giving up with a clear message. */
+const REDIS_CONNECT_TIMEOUT_MS = 3_000;
+
+/** `redis://user:secret@host:6379/0` → `redis://host:6379/0`, for logs. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    u.username = '';
+    u.password = '';
+    return u.toString();
+  } catch {
+    return 'the REDIS_URL';
+  }
+}
+
+async function openStore(config: ExampleConfig, logger: AppLogger) {
+  if (!config.redisUrl) {
+    logger.info({}, 'dedupe store: memory (one instance only; set REDIS_URL to share it between instances)');
+    return { kind: 'memory' as const, store: createMemoryStore() as DedupeStore, close: async () => {} };
+  }
+  const where = redactUrl(config.redisUrl);
+  const client = new Redis(config.redisUrl, {
+    lazyConnect: true,
+    connectTimeout: REDIS_CONNECT_TIMEOUT_MS,
+    maxRetriesPerRequest: 1,
+  });
+  // ioredis reports every reconnect attempt as an 'error' event; without a listener Node prints each as unhandled.
+  client.on('error', (error: Error) => logger.debug({ err: error }, 'redis connection error'));
+  try {
+    await client.connect();
+  } catch (error) {
+    client.disconnect();
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new StartupError(
+      `${config.example}: cannot start: REDIS_URL is set, but Redis at ${where} did not answer (${reason})`,
+    );
+  }
+  logger.info({ prefix: config.redisKeyPrefix }, `dedupe store: Redis at ${where}`);
+  return {
+    kind: 'redis' as const,
+    store: redisStore({ client, keyPrefix: config.redisKeyPrefix }) as DedupeStore,
+    close: async () => {
+      await client.quit().catch(() => client.disconnect());
+    },
+  };
+}
+
+async function openDatabase(config: ExampleConfig, options: IntegrationOptions): Promise<SqlClient> {
+  if (options.database) return options.database;
+  const path = config.databasePath;
+  try {
+    if (!path.includes('://')) await mkdir(path, { recursive: true });
+    return await options.openDatabase(path);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new StartupError(
+      `${config.example}: cannot start: the database at DATABASE_PATH=${path} cannot be opened (${reason})`,
+    );
+  }
+}
+
+/**
+ * Everything both examples share: the database, the dedupe store, the Genstore receiver (and the Geins one when
+ * `GEINS_WEBHOOK_SECRET` is set) with their handlers. Each example only mounts the receivers on its framework.
+ */
+export async function createIntegration(config: ExampleConfig, options: IntegrationOptions) {
+  const { logger } = options;
+  const sql = await openDatabase(config, options);
+  let db: Database;
+  try {
+    db = await createDatabase(sql);
+  } catch (error) {
+    if (!options.database) await sql.close().catch(() => {});
+    throw error;
+  }
+  let store: Awaited<ReturnType<typeof openStore>>;
+  try {
+    store = await openStore(config, logger);
+  } catch (error) {
+    if (!options.database) await sql.close().catch(() => {});
+    throw error;
+  }
+
+  // Answer once the handlers have run: a 200 then means the database holds the change, and a failure answers 500 so
+  // the platform redelivers (Genstore retries 8 times over hours). Every handler here takes milliseconds.
+  const common = {
+    store: store.store,
+    logger,
+    ack: { mode: 'after-handlers', timeoutMs: 4_000 },
+  } satisfies Omit<ReceiverOptions, 'provider'>;
+  const deps: HandlerDeps = { db, exportsDir: config.exportsDir, delayMs: config.handlerDelayMs };
+
+  const genstoreReceiver = createReceiver({
+    ...common,
+    provider: genstore({ secret: config.genstoreSecret, requireComplianceHandlers: true }),
+  });
+  registerGenstoreHandlers(genstoreReceiver, deps);
+  // Refuse to start, rather than at the first delivery, if a compliance topic had no handler.
+  genstoreReceiver.ready();
+
+  let geinsReceiver: ReturnType<typeof createGeinsReceiver> | undefined;
+  function createGeinsReceiver(secret: string) {
+    return createReceiver({
+      ...common,
+      provider: geins({ secret, bodyTemplate: GEINS_BODY_TEMPLATE, logger }),
+    });
+  }
+  if (config.geinsSecret) {
+    geinsReceiver = createGeinsReceiver(config.geinsSecret);
+    registerGeinsHandlers(geinsReceiver, deps);
+    geinsReceiver.ready();
+  } else {
+    logger.info({}, 'Geins: off (set GEINS_WEBHOOK_SECRET to mount POST /webhooks/geins)');
+  }
+
+  const receivers = { genstore: genstoreReceiver, geins: geinsReceiver };
+
+  return {
+    config,
+    logger,
+    db,
+    store: store.kind,
+    receivers,
+    /**
+     * Stop taking deliveries (503 `closing`) and wait up to `SHUTDOWN_TIMEOUT_MS` for running handlers; the core
+     * logs each delivery still running by name. Keep the HTTP server open meanwhile, so new deliveries get the 503.
+     */
+    async drain(): Promise<CloseReport> {
+      const entries = Object.entries(receivers).filter(
+        (e): e is [string, NonNullable<(typeof e)[1]>] => e[1] !== undefined,
+      );
+      const results = await Promise.all(
+        entries.map(async ([name, r]) => ({ name, result: await r.close({ timeoutMs: config.shutdownTimeoutMs }) })),
+      );
+      const pending = results.flatMap(({ name, result }) => result.pending.map((p) => ({ receiver: name, ...p })));
+      if (pending.length === 0) logger.info({}, 'shutdown: every running delivery finished');
+      return { drained: pending.length === 0, pending };
+    },
+    /** Close the dedupe store's Redis connection and the database (unless it was passed in). */
+    async dispose(): Promise<void> {
+      await store.close();
+      if (!options.database) await sql.close();
+    },
+  };
+}
+
+export type Integration = Awaited<ReturnType<typeof createIntegration>>;
