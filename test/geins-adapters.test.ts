@@ -3,11 +3,11 @@ import { createReceiver, type Receiver, silentLogger } from '@hookinbox/core';
 import { webhooks } from '@hookinbox/express';
 import { hookinbox } from '@hookinbox/fastify';
 import { type GeinsOptions, geins } from '@hookinbox/geins';
+import { type GeinsDelivery, geinsDelivery } from '@hookinbox/testing';
 import express from 'express';
 import Fastify from 'fastify';
 import supertest from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type GeinsDelivery, geinsDelivery } from '../packages/testing/src/geins.js';
 
 const SECRET = 'adapters-test-secret';
 const URL_TEMPLATE = 'https://shop-app.example/webhooks/geins/{{entity}}?action={{action}}';

@@ -1,7 +1,7 @@
 import { createReceiver, silentLogger } from '@hookinbox/core';
 import { type GeinsOptions, geins } from '@hookinbox/geins';
+import { geinsDelivery, renderGeinsTemplate } from '@hookinbox/testing';
 import { describe, expect, it } from 'vitest';
-import { geinsDelivery, renderGeinsTemplate } from '../packages/testing/src/geins.js';
 
 const SECRET = 'delivery-test-secret';
 

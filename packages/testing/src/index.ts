@@ -1,3 +1,4 @@
+export * from './geins.js';
 export {
   type GenstoreDeliveryOptions,
   type GenstoreTestDelivery,
