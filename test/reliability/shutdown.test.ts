@@ -1,0 +1,88 @@
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deleteKeys, redisUrl, uniquePrefix } from '../helpers/redis.js';
+import { genstoreRequest, type ReceiverProcess, send, startReceiverProcess, type TestRequest } from './support.js';
+
+const SECRET = 'gs-shutdown-secret';
+
+let admin: Redis;
+const prefixes: string[] = [];
+const processes: ReceiverProcess[] = [];
+
+beforeAll(() => {
+  admin = new Redis(redisUrl());
+});
+afterAll(async () => {
+  await Promise.all(processes.map((p) => p.kill()));
+  for (const prefix of prefixes) await deleteKeys(admin, prefix);
+  admin.disconnect();
+});
+
+async function start(env: Record<string, string>) {
+  const prefix = uniquePrefix('shutdown');
+  prefixes.push(prefix);
+  const p = await startReceiverProcess({ REDIS_URL: redisUrl(), KEY_PREFIX: prefix, SECRET, ...env });
+  processes.push(p);
+  return p;
+}
+
+/** A delivery whose handler works `sleepMs`; its dedupe key is its webhook id. */
+const delivery = (id: string, sleepMs: number): TestRequest =>
+  genstoreRequest({
+    secret: SECRET,
+    body: JSON.stringify({ id, sleepMs }),
+    headers: { 'x-genstore-webhook-id': id },
+  });
+
+describe('SIGTERM on a receiver process', () => {
+  it('with handlers in flight: new deliveries get 503 closing, short handlers finish, the one that cannot is named in the log, exit code 0', async () => {
+    const p = await start({ CLOSE_TIMEOUT_MS: '1500' });
+    for (const [id, ms] of [
+      ['short-1', 300],
+      ['long-1', 60_000],
+    ] as const) {
+      expect((await send(p.port, delivery(id, ms))).status).toBe(200);
+      await p.waitFor((r) => r.type === 'started' && r.id === `genstore:webhook:${id}`);
+    }
+
+    const signalled = performance.now();
+    p.child.kill('SIGTERM');
+    await p.waitFor((r) => r.type === 'closing');
+    const refused = await send(p.port, delivery('after-sigterm', 0));
+    expect(refused.status).toBe(503);
+    expect(JSON.parse(refused.text).error.code).toBe('closing');
+    expect(refused.headers['retry-after']).toBeDefined();
+
+    const exit = await p.exited;
+    expect(exit).toEqual({ code: 0, signal: null });
+    // It waited for the close timeout, not for the 60 s handler.
+    expect(performance.now() - signalled).toBeLessThan(10_000);
+
+    const handled = p.reports.filter((r) => r.type === 'handled').map((r) => (r as { id: string }).id);
+    expect(handled).toEqual(['genstore:webhook:short-1']);
+    const closed = p.reports.find((r) => r.type === 'closed');
+    expect(closed).toEqual({
+      type: 'closed',
+      drained: false,
+      pending: [{ name: 'orders/create', id: 'genstore:webhook:long-1' }],
+    });
+    // The operator finds the unfinished delivery by name in the process's log, and nothing about the rest.
+    const log = p.output();
+    expect(log).toContain('orders/create genstore:webhook:long-1');
+    expect(log).not.toContain('genstore:webhook:short-1');
+    expect(p.reports.some((r) => r.type === 'started' && r.id === 'genstore:webhook:after-sigterm')).toBe(false);
+  }, 30_000);
+
+  it('with handlers that finish within the timeout: drained, nothing reported pending, exit code 0', async () => {
+    const p = await start({ CLOSE_TIMEOUT_MS: '5000' });
+    expect((await send(p.port, delivery('quick-1', 200))).status).toBe(200);
+    await p.waitFor((r) => r.type === 'started' && r.id === 'genstore:webhook:quick-1');
+    p.child.kill('SIGTERM');
+    expect(await p.exited).toEqual({ code: 0, signal: null });
+    expect(p.reports.filter((r) => r.type === 'handled')).toEqual([
+      { type: 'handled', id: 'genstore:webhook:quick-1' },
+    ]);
+    expect(p.reports.find((r) => r.type === 'closed')).toEqual({ type: 'closed', drained: true, pending: [] });
+    expect(p.output()).not.toContain('unfinished');
+  }, 30_000);
+});
