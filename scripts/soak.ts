@@ -91,39 +91,44 @@ line('start', first);
 
 let n = 0;
 const started = performance.now();
-const instance = autocannon({
-  url: `http://127.0.0.1:${listening.port}`,
-  connections,
-  duration: seconds,
-  requests: [
+const run = new Promise<import('autocannon').Result>((resolve, reject) => {
+  autocannon(
     {
-      method: 'POST',
-      path: '/webhooks/genstore',
-      setupRequest(request) {
-        n++;
-        // A bounded set of orders, each updated again and again: distinct deliveries, a database that stays small.
-        const body = JSON.stringify({
-          order: {
-            id: String(n % 5_000),
-            email: `c${n % 997}@example.com`,
-            totalPrice: '12.50',
-            currency: 'EUR',
-            rev: n,
+      url: `http://127.0.0.1:${listening.port}`,
+      connections,
+      duration: seconds,
+      requests: [
+        {
+          method: 'POST',
+          path: '/webhooks/genstore',
+          setupRequest(request) {
+            n++;
+            // A bounded set of orders, each updated again and again: distinct deliveries, a database that stays small.
+            const body = JSON.stringify({
+              order: {
+                id: String(n % 5_000),
+                email: `c${n % 997}@example.com`,
+                totalPrice: '12.50',
+                currency: 'EUR',
+                rev: n,
+              },
+            });
+            return {
+              ...request,
+              body,
+              headers: {
+                'content-type': 'application/json',
+                'x-genstore-topic': 'orders/create',
+                'x-genstore-shop-domain': 'soak.example',
+                'x-genstore-hmac-sha256': createHmac('sha256', secret).update(body).digest('base64'),
+              },
+            };
           },
-        });
-        return {
-          ...request,
-          body,
-          headers: {
-            'content-type': 'application/json',
-            'x-genstore-topic': 'orders/create',
-            'x-genstore-shop-domain': 'soak.example',
-            'x-genstore-hmac-sha256': createHmac('sha256', secret).update(body).digest('base64'),
-          },
-        };
-      },
+        },
+      ],
     },
-  ],
+    (error, result) => (error ? reject(error) : resolve(result)),
+  );
 });
 
 const samples: Sample[] = [first];
@@ -137,9 +142,7 @@ const timer = setInterval(async () => {
   line(`${elapsed}s`, s, `  ${rate} req/s`);
 }, intervalMs);
 
-const result = await new Promise<import('autocannon').Result>((resolve, reject) =>
-  instance.on('done', resolve).on('error', reject),
-);
+const result = await run;
 clearInterval(timer);
 const atEnd = await sample();
 line('end', atEnd);
