@@ -9,6 +9,7 @@ export {
   type HandlerFailure,
   type ProviderEvent,
   type ProviderEvents,
+  type ProviderFallback,
   type ProviderMeta,
   type Receiver,
   type ReceiverHooks,

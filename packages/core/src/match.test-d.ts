@@ -24,3 +24,12 @@ describe('pattern types', () => {
     expectTypeOf<EventFor<Events, {}, '*'>['name']>().toEqualTypeOf<string>();
   });
 });
+
+describe('fallback payload', () => {
+  it('types unknown names and the catch-all with the provider fallback', () => {
+    type Fallback = { raw: unknown };
+    expectTypeOf<EventFor<Events, {}, 'refunds/create', Fallback>['payload']>().toEqualTypeOf<Fallback>();
+    expectTypeOf<EventFor<Events, {}, '*', Fallback>['payload']>().toEqualTypeOf<Fallback>();
+    expectTypeOf<EventFor<Events, {}, 'orders/create', Fallback>['payload']>().toEqualTypeOf<{ id: number }>();
+  });
+});

@@ -14,12 +14,13 @@ export type MatchingNames<K extends string, P extends string> = P extends '*'
 
 /**
  * The event a handler registered for `P` receives. Exact names and partial wildcards give the union of the matching
- * known events; a name no schema knows, and the catch-all `*`, give a loosely typed event.
+ * known events; a name no schema knows, and the catch-all `*`, give an event whose payload is the provider's
+ * fallback type `TFallback` (`unknown` unless the provider declares one).
  */
-export type EventFor<E extends EventMap, TMeta, P extends string> = P extends '*'
-  ? WebhookEvent<string, unknown, TMeta>
+export type EventFor<E extends EventMap, TMeta, P extends string, TFallback = unknown> = P extends '*'
+  ? WebhookEvent<string, TFallback, TMeta>
   : [MatchingNames<keyof E & string, P>] extends [never]
-    ? WebhookEvent<P extends `${string}*${string}` ? string : P, unknown, TMeta>
+    ? WebhookEvent<P extends `${string}*${string}` ? string : P, TFallback, TMeta>
     : { [K in MatchingNames<keyof E & string, P>]: WebhookEvent<K, E[K], TMeta> }[MatchingNames<keyof E & string, P>];
 
 /** Compiles a routing pattern into a predicate over names. */

@@ -50,7 +50,7 @@ export interface Dispatcher<TEvent extends AnyEvent = AnyEvent> {
   dispatch(event: TEvent): void | Promise<void>;
 }
 
-export interface ReceiverOptions<P extends Provider<any, any> = Provider> {
+export interface ReceiverOptions<P extends Provider<any, any, any> = Provider> {
   /** The platform: `genstore({ secret })`, `geins({ ... })`, or your own {@link Provider}. */
   provider: P;
   /** Dedupe store. Default: {@link createMemoryStore} (one instance only). */
@@ -76,6 +76,7 @@ export interface ReceiverOptions<P extends Provider<any, any> = Provider> {
 
 export type ProviderEvents<P> = P extends Provider<infer E, any> ? E : EventMap;
 export type ProviderMeta<P> = P extends Provider<any, infer M> ? M : Record<string, unknown>;
+export type ProviderFallback<P> = P extends Provider<any, any, infer F> ? F : unknown;
 export type ProviderEvent<P> = WebhookEvent<string, unknown, ProviderMeta<P>>;
 
 export interface HandleOptions {
@@ -109,7 +110,7 @@ export interface CloseResult {
   pending: { name: string; id: string }[];
 }
 
-export interface Receiver<E extends EventMap = EventMap, TMeta = Record<string, unknown>> {
+export interface Receiver<E extends EventMap = EventMap, TMeta = Record<string, unknown>, TFallback = unknown> {
   /** The provider's name. */
   readonly provider: string;
   /**
@@ -118,8 +119,8 @@ export interface Receiver<E extends EventMap = EventMap, TMeta = Record<string, 
    */
   on<P extends (keyof E & string) | (string & {})>(
     pattern: P,
-    handler: Handler<EventFor<E, TMeta, P>>,
-    options?: RegisterOptions<EventFor<E, TMeta, P>>,
+    handler: Handler<EventFor<E, TMeta, P, TFallback>>,
+    options?: RegisterOptions<EventFor<E, TMeta, P, TFallback>>,
   ): this;
   /** Handle one delivery; resolves to the response to send. Handlers are scheduled, not awaited (by default). */
   handle(delivery: RawDelivery, options?: HandleOptions): Promise<WebhookResponse>;
@@ -169,9 +170,9 @@ export { silentLogger };
  * const receiver = createReceiver({ provider: genstore({ secret: process.env.GENSTORE_CLIENT_SECRET! }) });
  * receiver.on('orders/create', async (event) => saveOrder(event.payload));
  */
-export function createReceiver<P extends Provider<any, any>>(
+export function createReceiver<P extends Provider<any, any, any>>(
   options: ReceiverOptions<P>,
-): Receiver<ProviderEvents<P>, ProviderMeta<P>> {
+): Receiver<ProviderEvents<P>, ProviderMeta<P>, ProviderFallback<P>> {
   const parsed = receiverOptionsSchema.safeParse(options);
   if (!parsed.success) {
     const detail = parsed.error.issues.map((i) => `${i.path.join('.') || 'options'}: ${i.message}`).join('; ');
@@ -577,7 +578,7 @@ export function createReceiver<P extends Provider<any, any>>(
       return { drained: false, pending };
     },
   };
-  return receiver as unknown as Receiver<ProviderEvents<P>, ProviderMeta<P>>;
+  return receiver as unknown as Receiver<ProviderEvents<P>, ProviderMeta<P>, ProviderFallback<P>>;
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

@@ -40,8 +40,9 @@ export interface PayloadSchema<T = unknown> {
  *
  * @typeParam TEvents - routing name → payload type, used to type handlers.
  * @typeParam TMeta - the metadata every event of this provider carries.
+ * @typeParam TFallback - the payload type of names outside `TEvents` (and of the catch-all `*`).
  */
-export interface Provider<TEvents extends EventMap = EventMap, TMeta = Record<string, unknown>> {
+export interface Provider<TEvents extends EventMap = EventMap, TMeta = Record<string, unknown>, TFallback = unknown> {
   /** Short name, e.g. `genstore`; used in logs and on events. */
   readonly name: string;
   /**
@@ -60,6 +61,8 @@ export interface Provider<TEvents extends EventMap = EventMap, TMeta = Record<st
   readonly __events?: TEvents;
   /** Phantom field carrying the metadata type for type inference; never set at run time. */
   readonly __meta?: TMeta;
+  /** Phantom field carrying the fallback payload type for type inference; never set at run time. */
+  readonly __fallback?: TFallback;
 }
 
 /** Routing name → payload type. */

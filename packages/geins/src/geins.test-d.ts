@@ -86,13 +86,14 @@ describe('geins handler types', () => {
     });
   });
 
-  it('types unknown names loosely', () => {
+  it('types unknown names and the catch-all with the loose Geins payload', () => {
     receiver.on('GiftCard.redeem', (event) => {
       expectTypeOf(event.name).toEqualTypeOf<'GiftCard.redeem'>();
-      expectTypeOf(event.payload).toEqualTypeOf<unknown>();
+      expectTypeOf(event.payload).toEqualTypeOf<GeinsPayload>();
+      expectTypeOf(event.payload.ids).toEqualTypeOf<string[]>();
     });
     receiver.on('*', (event) => {
-      expectTypeOf(event).toEqualTypeOf<WebhookEvent<string, unknown, GeinsMeta>>();
+      expectTypeOf(event).toEqualTypeOf<WebhookEvent<string, GeinsPayload, GeinsMeta>>();
     });
   });
 

@@ -18,8 +18,11 @@ import type { GeinsEvents, GeinsMeta, GeinsPayload } from './payload.js';
 import { parseGeinsTimestamp } from './timestamp.js';
 import { compileUrlTemplate, type UrlTemplate } from './url-template.js';
 
-/** The Geins provider: a core {@link Provider} whose event map types each documented `Entity.action`. */
-export interface GeinsProvider extends Provider<GeinsEvents, GeinsMeta> {
+/**
+ * The Geins provider: a core {@link Provider} whose event map types each documented `Entity.action`; any other name
+ * (and the catch-all `*`) gets the loose {@link GeinsPayload}, since every Geins payload has that shape.
+ */
+export interface GeinsProvider extends Provider<GeinsEvents, GeinsMeta, GeinsPayload> {
   readonly name: 'geins';
   verify(delivery: RawDelivery): VerifiedDelivery<GeinsMeta>;
   checkHandlers(patterns: readonly string[]): void;
