@@ -425,4 +425,36 @@ describe('secrets never reach logs or error bodies', () => {
       }
     },
   );
+
+  it('a Geins secret carried in the Url query never reaches the receiver logs or an answer', async () => {
+    const lines: string[] = [];
+    const capture: Logger = {
+      debug: (obj, msg) => lines.push(flatten({ obj, msg })),
+      info: (obj, msg) => lines.push(flatten({ obj, msg })),
+      warn: (obj, msg) => lines.push(flatten({ obj, msg })),
+      error: (obj, msg) => lines.push(flatten({ obj, msg })),
+    };
+    const receiver = createReceiver({
+      provider: geins({ secret: GEINS_SECRET, secretQuery: 'token', logger: capture }),
+      logger: capture,
+    });
+    receiver.on('*', () => {});
+    const server = await serve('express', { '/webhooks/geins': receiver });
+    const url = (token: string) => `/webhooks/geins?token=${token}`;
+    // Refused three ways, and one accepted: the first token counts.
+    const requests: TestRequest[] = [
+      geinsRequest({ secret: GEINS_SECRET, url: url(GEINS_SECRET), body: '{"entity":' }),
+      { ...geinsRequest({ secret: GEINS_SECRET, url: url(GEINS_SECRET) }), method: 'PUT' },
+      geinsRequest({ secret: GEINS_SECRET, url: url(`${GEINS_SECRET}x`) }),
+      geinsRequest({ secret: GEINS_SECRET, url: `${url(GEINS_SECRET)}&token=other` }),
+    ];
+    const answers: TestResponse[] = [];
+    for (const req of requests) answers.push(await send(server.port, req));
+    await server.close();
+    await receiver.close({ timeoutMs: 1_000 });
+    expect(answers.map((a) => a.status)).toEqual([400, 405, 401, 200]);
+    expect(lines.length).toBeGreaterThanOrEqual(3);
+    for (const line of lines) expect(line).not.toContain(GEINS_SECRET);
+    for (const answer of answers) expect(answer.text).not.toContain(GEINS_SECRET);
+  });
 });
