@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from './config.js';
 import { geinsRequest, genstoreRequest, type SignedRequest } from './deliveries.js';
+import { redactUrl } from './integration.js';
 import { createLogger } from './logger.js';
 import { type CreateApp, exitOnStartupError, listenOrExplain, routesOf, stopOnSignals } from './main.js';
 
@@ -70,7 +71,9 @@ export async function runDemo(example: string, framework: string, createApp: Cre
   out(`listening on ${url}`);
   for (const note of notes) out(`  note: ${note}`);
   out(
-    `  dedupe store: ${app.store}${app.store === 'memory' ? ' (set REDIS_URL=redis://127.0.0.1:6379 for Redis)' : ''}`,
+    app.store === 'redis'
+      ? `  dedupe store: Redis at ${redactUrl(env.REDIS_URL as string)}`
+      : '  dedupe store: memory (set REDIS_URL=redis://127.0.0.1:6379 for Redis)',
   );
   out(`  database: ${env.DATABASE_PATH}`);
   out(`  exports:  ${env.EXPORTS_DIR}`);
@@ -148,9 +151,9 @@ export async function runDemo(example: string, framework: string, createApp: Cre
   );
   const exportPath = exported.rows[0]?.export_path;
   if (exportPath && existsSync(exportPath)) {
-    const file = JSON.parse(await readFile(exportPath, 'utf8')) as { customer: unknown[]; orders: unknown[] };
+    const file = JSON.parse(await readFile(exportPath, 'utf8')) as { customers: unknown[]; orders: unknown[] };
     show(`export written: ${exportPath}`);
-    show(`  holds ${file.customer.length} customer row and ${file.orders.length} order`);
+    show(`  holds ${file.customers.length} customer row and ${file.orders.length} order row`);
   } else {
     show('no export was written (see the log above)');
   }

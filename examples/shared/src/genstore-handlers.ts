@@ -82,7 +82,7 @@ export function registerGenstoreHandlers(receiver: Receiver<GenstoreEvents, Gens
           writeJsonAtomic(path, {
             request: { topic: event.name, id: requestId, shop, customer, ordersRequested },
             exportedAt: new Date().toISOString(),
-            customer: stored.customers,
+            customers: stored.customers,
             orders: stored.orders,
           }),
       );

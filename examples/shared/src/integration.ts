@@ -51,12 +51,17 @@ async function openStore(config: ExampleConfig, logger: AppLogger) {
     maxRetriesPerRequest: 1,
   });
   // ioredis reports every reconnect attempt as an 'error' event; without a listener Node prints each as unhandled.
-  client.on('error', (error: Error) => logger.debug({ err: error }, 'redis connection error'));
+  let lastError: Error | undefined;
+  client.on('error', (error: Error) => {
+    lastError = error;
+    logger.debug({ err: error }, 'redis connection error');
+  });
   try {
     await client.connect();
   } catch (error) {
     client.disconnect();
-    const reason = error instanceof Error ? error.message : String(error);
+    // connect() rejects with "Connection is closed"; the error event said why (ECONNREFUSED, ENOTFOUND, …).
+    const reason = (lastError ?? error) instanceof Error ? (lastError ?? (error as Error)).message : String(error);
     throw new StartupError(
       `${config.example}: cannot start: REDIS_URL is set, but Redis at ${where} did not answer (${reason})`,
     );
@@ -91,6 +96,18 @@ async function openDatabase(config: ExampleConfig, options: IntegrationOptions):
  */
 export async function createIntegration(config: ExampleConfig, options: IntegrationOptions) {
   const { logger } = options;
+  // Providers first: they only check options, and a bad secret should stop the start before anything is opened.
+  const genstoreProvider = genstore({ secret: config.genstoreSecret, requireComplianceHandlers: true });
+  let geinsProvider: ReturnType<typeof geins> | undefined;
+  try {
+    geinsProvider = config.geinsSecret
+      ? geins({ secret: config.geinsSecret, bodyTemplate: GEINS_BODY_TEMPLATE, logger })
+      : undefined;
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new StartupError(`${config.example}: cannot start: GEINS_WEBHOOK_SECRET cannot be used (${reason})`);
+  }
+
   const sql = await openDatabase(config, options);
   let db: Database;
   try {
@@ -116,23 +133,13 @@ export async function createIntegration(config: ExampleConfig, options: Integrat
   } satisfies Omit<ReceiverOptions, 'provider'>;
   const deps: HandlerDeps = { db, exportsDir: config.exportsDir, delayMs: config.handlerDelayMs };
 
-  const genstoreReceiver = createReceiver({
-    ...common,
-    provider: genstore({ secret: config.genstoreSecret, requireComplianceHandlers: true }),
-  });
+  const genstoreReceiver = createReceiver({ ...common, provider: genstoreProvider });
   registerGenstoreHandlers(genstoreReceiver, deps);
   // Refuse to start, rather than at the first delivery, if a compliance topic had no handler.
   genstoreReceiver.ready();
 
-  let geinsReceiver: ReturnType<typeof createGeinsReceiver> | undefined;
-  function createGeinsReceiver(secret: string) {
-    return createReceiver({
-      ...common,
-      provider: geins({ secret, bodyTemplate: GEINS_BODY_TEMPLATE, logger }),
-    });
-  }
-  if (config.geinsSecret) {
-    geinsReceiver = createGeinsReceiver(config.geinsSecret);
+  const geinsReceiver = geinsProvider ? createReceiver({ ...common, provider: geinsProvider }) : undefined;
+  if (geinsReceiver) {
     registerGeinsHandlers(geinsReceiver, deps);
     geinsReceiver.ready();
   } else {

@@ -180,8 +180,8 @@ export function describeGdprExample<A extends ExampleApp>(subject: ExampleUnderT
         const text = await readFile(path, 'utf8');
         const file = JSON.parse(text);
         expect(file.request).toMatchObject({ id: 'DR-1', customer: { id: '501' }, ordersRequested: ['A1'] });
-        expect(file.customer).toHaveLength(1);
-        expect(file.customer[0]).toMatchObject({ id: '501', email: 'ada@example.com' });
+        expect(file.customers).toHaveLength(1);
+        expect(file.customers[0]).toMatchObject({ id: '501', email: 'ada@example.com' });
         // Their orders, and no other customer's.
         expect(file.orders.map((o: Row) => o.id)).toEqual(['A1', 'A2']);
         expect(
