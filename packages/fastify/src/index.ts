@@ -17,6 +17,15 @@ export interface HookinboxFastifyOptions {
 
 const STREAM = Symbol('hookinbox.stream');
 const CONTENT_TYPE = Symbol('hookinbox.contentType');
+/**
+ * Types Fastify is known to accept, which the platforms send on nearly every delivery: left as they are, they spare
+ * the request a copy of its headers.
+ */
+const WELL_FORMED_TYPES = new Set([
+  'application/json',
+  'application/json; charset=utf-8',
+  'application/json;charset=utf-8',
+]);
 
 const plugin: FastifyPluginAsync<HookinboxFastifyOptions> = async (fastify, options) => {
   if (!options || typeof options.path !== 'string' || !options.path.startsWith('/')) {
@@ -45,7 +54,7 @@ const plugin: FastifyPluginAsync<HookinboxFastifyOptions> = async (fastify, opti
       // it, so the route sees a neutral type and the receiver still gets the header as sent.
       onRequest: (request, _reply, done) => {
         const sent = request.raw.headers['content-type'];
-        if (sent !== undefined) {
+        if (sent !== undefined && !WELL_FORMED_TYPES.has(sent)) {
           (request as { [CONTENT_TYPE]?: string })[CONTENT_TYPE] = sent;
           request.raw.headers['content-type'] = 'application/octet-stream';
         }
