@@ -5,7 +5,12 @@
 import type { ServerSpec } from './rows.js';
 import { startServer } from './servers.js';
 
-export type ChildMessage = { type: 'ready'; port: number } | { type: 'failed'; message: string } | { type: 'stopped' };
+export type ChildMessage =
+  | { type: 'ready'; port: number }
+  | { type: 'failed'; message: string }
+  | { type: 'marked' }
+  /** CPU time this process spent (user + system) and requests it answered since the last `mark`. */
+  | { type: 'stopped'; cpuMicros: number; requests: number };
 
 const send = (message: ChildMessage) =>
   new Promise<void>((resolve) => {
@@ -17,12 +22,29 @@ const spec = JSON.parse(process.argv[2] ?? '{}') as ServerSpec;
 
 try {
   const running = await startServer(spec);
+  // Counted from the end of the warm-up, so the CPU per request excludes start-up and JIT compilation.
+  let cpuAtMark = process.cpuUsage();
+  let requestsAtMark = 0;
+  let requests = 0;
+  running.server.on('request', () => {
+    requests++;
+  });
   process.on('message', async (message: { type?: string }) => {
+    if (message?.type === 'mark') {
+      cpuAtMark = process.cpuUsage();
+      requestsAtMark = requests;
+      await send({ type: 'marked' });
+      return;
+    }
     if (message?.type !== 'stop') return;
+    const cpu = process.cpuUsage(cpuAtMark);
+    // A profile covers the whole process: its reader needs every request, warm-up included.
+    if (process.execArgv.includes('--cpu-prof')) process.stderr.write(`bench: ${requests} requests in all\n`);
+    const answered = requests - requestsAtMark;
     try {
       await running.close();
     } finally {
-      await send({ type: 'stopped' });
+      await send({ type: 'stopped', cpuMicros: cpu.user + cpu.system, requests: answered });
       process.exit(0);
     }
   });

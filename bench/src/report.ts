@@ -10,6 +10,8 @@ export interface RowResult {
   skipped?: string;
   /** The fixed rate the load was sent at, for a latency row. */
   offeredRate?: number;
+  /** CPU time of the server process per answered request, in microseconds: steadier than req/s on a busy machine. */
+  cpuMicrosPerRequest?: number | undefined;
 }
 
 export interface Machine {
@@ -67,13 +69,15 @@ interface Cell {
   p99: string;
   errors: string;
   non2xx: string;
+  cpu: string;
   vs: string;
 }
 
 function cells(results: RowResult[]): Cell[] {
-  return results.map(({ row, result, skipped, offeredRate }) => {
+  return results.map(({ row, result, skipped, offeredRate, cpuMicrosPerRequest }) => {
     if (!result) {
-      return { label: row.label, rps: `(${skipped ?? 'no result'})`, p50: '', p99: '', errors: '', non2xx: '', vs: '' };
+      const empty = { p50: '', p99: '', errors: '', non2xx: '', cpu: '', vs: '' };
+      return { label: row.label, rps: `(${skipped ?? 'no result'})`, ...empty };
     }
     let vs: string;
     if (offeredRate) vs = `sent at ${offeredRate} req/s`;
@@ -89,6 +93,7 @@ function cells(results: RowResult[]): Cell[] {
       p99: String(result.latency.p99),
       errors: String(result.errors + result.timeouts),
       non2xx: String(result.non2xx),
+      cpu: cpuMicrosPerRequest === undefined ? '' : cpuMicrosPerRequest.toFixed(0),
       vs,
     };
   });
@@ -101,6 +106,7 @@ const HEAD: Cell = {
   p99: 'p99 ms',
   errors: 'errors',
   non2xx: 'non-2xx',
+  cpu: 'CPU µs/req',
   vs: 'ratio',
 };
 const KEYS = Object.keys(HEAD) as (keyof Cell)[];
@@ -149,8 +155,8 @@ export function renderMarkdown(
     `Options: ${options.duration} s per row after ${options.warmup} s warm-up, ${options.connections} connections` +
       `${options.smoke ? ' (smoke run)' : ''}.`,
     '',
-    '| row | req/s | p50 ms | p99 ms | errors | non-2xx | ratio |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | --- |',
+    '| row | req/s | p50 ms | p99 ms | errors | non-2xx | CPU µs/req | ratio |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
     ...rows.map((c) => `| ${KEYS.map((k) => c[k]).join(' | ')} |`),
   ];
   if (checks.length > 0) {

@@ -11,6 +11,11 @@ export interface ServerSpec {
   kind: ServerKind;
   /** Dedupe store of the hookinbox rows. */
   store?: 'memory' | 'redis';
+  /**
+   * Provider of the hookinbox rows: `genstore` (default), or `by-hand`, which does only what the bare rows do (HMAC,
+   * JSON.parse), to tell the adapter's and receiver's cost apart from the provider's.
+   */
+  provider?: 'genstore' | 'by-hand';
   /** How long the hookinbox handler takes; 0 returns at once. */
   handlerDelayMs?: number;
   /** Redis of the redis rows, and the key prefix this row owns (deleted when the row ends). */
@@ -29,6 +34,8 @@ export interface Row {
   rate?: boolean;
   /** Which signing scheme and headers the load uses. */
   scheme: 'genstore' | 'github';
+  /** A row that explains another; run only when `--only` names it. */
+  diagnostic?: boolean;
 }
 
 export const ROWS: Row[] = [
@@ -95,5 +102,21 @@ export const ROWS: Row[] = [
     baseline: 'fastify-memory',
     rate: true,
     scheme: 'genstore',
+  },
+  {
+    id: 'fastify-by-hand',
+    label: '@hookinbox/fastify, memory store, by-hand provider',
+    server: { kind: 'fastify-hookinbox', store: 'memory', provider: 'by-hand' },
+    baseline: 'fastify-bare',
+    scheme: 'genstore',
+    diagnostic: true,
+  },
+  {
+    id: 'express-by-hand',
+    label: '@hookinbox/express, memory store, by-hand provider',
+    server: { kind: 'express-hookinbox', store: 'memory', provider: 'by-hand' },
+    baseline: 'express-bare',
+    scheme: 'genstore',
+    diagnostic: true,
   },
 ];

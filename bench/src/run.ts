@@ -59,7 +59,7 @@ for (const [name, value] of Object.entries({ duration, warmup, connections, rate
   }
 }
 
-let rows = ROWS;
+let rows = ROWS.filter((r) => !r.diagnostic);
 if (values.only) {
   const wanted = values.only.split(',').map((s) => s.trim());
   const unknown = wanted.filter((id) => !ROWS.some((r) => r.id === id));
@@ -98,8 +98,10 @@ function startChild(row: Row): Promise<{ child: ChildProcess; port: number }> {
   }
   const execArgv = [...process.execArgv];
   if (values['cpu-prof']) {
-    mkdirSync(profileDir, { recursive: true });
-    execArgv.push('--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${row.id}-${runId}.cpuprofile`);
+    // One folder per row: the module loader's worker thread writes a profile of its own beside the main thread's.
+    const dir = join(profileDir, `${row.id}-${runId}`);
+    mkdirSync(dir, { recursive: true });
+    execArgv.push('--cpu-prof', `--cpu-prof-dir=${dir}`);
   }
   const child = fork(join(here, 'child.ts'), [JSON.stringify(spec)], {
     execArgv,
@@ -127,16 +129,34 @@ function startChild(row: Row): Promise<{ child: ChildProcess; port: number }> {
   });
 }
 
-function stopChild(child: ChildProcess): Promise<void> {
+/** Ask the child to start counting CPU time and requests now. */
+function markChild(child: ChildProcess): Promise<void> {
+  return new Promise((done) => {
+    const onMessage = (message: ChildMessage) => {
+      if (message.type !== 'marked') return;
+      child.off('message', onMessage);
+      done();
+    };
+    child.on('message', onMessage);
+    child.send({ type: 'mark' });
+  });
+}
+
+/** Stop the child; resolves with its CPU time per answered request since the mark, when it reported one. */
+function stopChild(child: ChildProcess): Promise<number | undefined> {
   return new Promise((done) => {
     if (child.exitCode !== null) {
-      done();
+      done(undefined);
       return;
     }
+    let perRequest: number | undefined;
     const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    child.on('message', (message: ChildMessage) => {
+      if (message.type === 'stopped' && message.requests > 0) perRequest = message.cpuMicros / message.requests;
+    });
     child.once('exit', () => {
       clearTimeout(timer);
-      done();
+      done(perRequest);
     });
     child.send({ type: 'stop' });
   });
@@ -234,16 +254,21 @@ async function main() {
       continue;
     }
     const pool = row.scheme === 'github' ? githubPool : genstorePool;
+    let result: autocannon.Result | undefined;
     try {
       if (warmup > 0) await load(row, started.port, pool, warmup);
-      const result = await load(row, started.port, pool, duration);
-      const ok = result['2xx'];
-      const bad = result.non2xx + result.errors + result.timeouts;
-      console.log(`${Math.round(result.requests.average)} req/s, ${ok} 2xx, ${bad} failed`);
-      if (ok === 0) failed = true;
-      results.push({ row, result, offeredRate: offeredRate(row) });
+      await markChild(started.child);
+      result = await load(row, started.port, pool, duration);
     } finally {
-      await stopChild(started.child);
+      const cpuMicrosPerRequest = await stopChild(started.child);
+      if (result) {
+        const ok = result['2xx'];
+        const bad = result.non2xx + result.errors + result.timeouts;
+        const cpu = cpuMicrosPerRequest === undefined ? '' : `, server CPU ${cpuMicrosPerRequest.toFixed(0)} µs/req`;
+        console.log(`${Math.round(result.requests.average)} req/s, ${ok} 2xx, ${bad} failed${cpu}`);
+        if (ok === 0) failed = true;
+        results.push({ row, result, offeredRate: offeredRate(row), cpuMicrosPerRequest });
+      }
     }
   }
 

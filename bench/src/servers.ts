@@ -1,7 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createMemoryStore, createReceiver, type DedupeStore } from '@hookinbox/core';
+import { createMemoryStore, createReceiver, type DedupeStore, HookinboxError, type Provider } from '@hookinbox/core';
 import { webhooks as expressWebhooks } from '@hookinbox/express';
 import { hookinbox } from '@hookinbox/fastify';
 import { genstore } from '@hookinbox/genstore';
@@ -16,6 +16,8 @@ import type { ServerSpec } from './rows.js';
 /** A running server under test. */
 export interface Running {
   port: number;
+  /** The HTTP server, whose `request` events the child counts. */
+  server: Server;
   close(): Promise<void>;
 }
 
@@ -41,6 +43,19 @@ function parseByHand(body: Buffer): unknown {
     return undefined;
   }
 }
+
+/** A provider doing only the bare rows' work, so the receiver's and adapter's own cost shows on its own. */
+const byHandProvider: Provider = {
+  name: 'by-hand',
+  verify(delivery) {
+    if (!verifyByHand(delivery.body, delivery.headers['x-genstore-hmac-sha256'])) {
+      throw new HookinboxError('invalid_signature', 'bench: bad signature');
+    }
+    const payload = parseByHand(delivery.body);
+    if (payload === undefined) throw new HookinboxError('invalid_body', 'bench: bad JSON');
+    return { name: TOPIC, dedupeKey: String(delivery.headers['x-genstore-webhook-id']), payload, meta: {} };
+  },
+};
 
 function listen(server: Server): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -87,7 +102,7 @@ async function nodeBare(): Promise<Running> {
     );
   });
   const port = await listen(server);
-  return { port, close: () => closeServer(server) };
+  return { port, server, close: () => closeServer(server) };
 }
 
 async function fastifyBare(): Promise<Running> {
@@ -106,7 +121,7 @@ async function fastifyBare(): Promise<Running> {
     reply.code(200).send({ ok: true });
   });
   await app.listen({ port: 0, host: '127.0.0.1' });
-  return { port: (app.server.address() as AddressInfo).port, close: () => app.close() };
+  return { port: (app.server.address() as AddressInfo).port, server: app.server, close: () => app.close() };
 }
 
 async function expressBare(): Promise<Running> {
@@ -125,7 +140,7 @@ async function expressBare(): Promise<Running> {
   });
   const server = createServer(app);
   const port = await listen(server);
-  return { port, close: () => closeServer(server) };
+  return { port, server, close: () => closeServer(server) };
 }
 
 /** Deletes every key under the row's own prefix, in batches; only once the row is over, never per request. */
@@ -151,7 +166,8 @@ async function hookinboxServer(spec: ServerSpec): Promise<Running> {
   } else {
     store = createMemoryStore({ maxEntries: 1_000_000 });
   }
-  const receiver = createReceiver({ provider: genstore({ secret: GENSTORE_SECRET }), store });
+  const provider = spec.provider === 'by-hand' ? byHandProvider : genstore({ secret: GENSTORE_SECRET });
+  const receiver = createReceiver({ provider, store });
   const delay = spec.handlerDelayMs ?? 0;
   let handled = 0;
   receiver.on(
@@ -182,6 +198,7 @@ async function hookinboxServer(spec: ServerSpec): Promise<Running> {
     await app.listen({ port: 0, host: '127.0.0.1' });
     return {
       port: (app.server.address() as AddressInfo).port,
+      server: app.server,
       close: async () => {
         await app.close();
         await cleanup();
@@ -194,6 +211,7 @@ async function hookinboxServer(spec: ServerSpec): Promise<Running> {
   const port = await listen(server);
   return {
     port,
+    server,
     close: async () => {
       await closeServer(server);
       await cleanup();
@@ -211,6 +229,7 @@ async function octokit(): Promise<Running> {
   const port = await listen(server);
   return {
     port,
+    server,
     close: async () => {
       await closeServer(server);
       if (handled === 0) process.stderr.write('bench: no delivery reached the handler\n');
