@@ -348,10 +348,12 @@ export function createReceiver<P extends Provider<any, any, any>>(
   const track = (task: Promise<unknown>, event: AnyEvent) => {
     inFlight.set(task, { name: event.name, id: event.id });
     stats.inFlight = inFlight.size;
-    task.finally(() => {
+    const untrack = () => {
       inFlight.delete(task);
       stats.inFlight = inFlight.size;
-    });
+    };
+    // then(f, f), not finally(): finally() builds a second promise chain to pass the outcome through.
+    task.then(untrack, untrack);
   };
 
   /** The background path: handlers with retries, dead letter, then mark done. */
@@ -359,6 +361,10 @@ export function createReceiver<P extends Provider<any, any, any>>(
     const failures = await runAll(event, log, opts.retry.attempts);
     if (failures.length > 0) deadLetter(event, failures, log);
     await commit(event.id, token, log);
+  };
+
+  const runInBackground = (event: AnyEvent, token: string | undefined, log: Logger, done: () => void) => {
+    processInBackground(event, token, log).then(done, done);
   };
 
   const handle = async (delivery: RawDelivery, handleOptions?: HandleOptions): Promise<WebhookResponse> => {
@@ -384,7 +390,9 @@ export function createReceiver<P extends Provider<any, any, any>>(
     let verified: Awaited<ReturnType<Provider['verify']>>;
     try {
       const headers = lowerCaseHeaders(delivery.headers);
-      verified = await provider.verify(headers === delivery.headers ? delivery : { ...delivery, headers });
+      const result = provider.verify(headers === delivery.headers ? delivery : { ...delivery, headers });
+      // Most providers verify synchronously: awaiting only a promise spares every delivery a turn of the microtask queue.
+      verified = result instanceof Promise ? await result : result;
     } catch (error) {
       if (error instanceof HookinboxError) return reject(error, log);
       log.error({ err: error }, `@hookinbox/core: the ${provider.name} provider threw`);
@@ -468,10 +476,7 @@ export function createReceiver<P extends Provider<any, any, any>>(
     }
 
     if (ack.mode === 'immediate') {
-      const task = new Promise<void>((resolve) => {
-        setImmediate(() => processInBackground(event, token, log).then(resolve, resolve));
-      });
-      track(task, event);
+      track(new Promise<void>((resolve) => setImmediate(runInBackground, event, token, log, resolve)), event);
       acknowledged(name, dedupeKey, 200, started);
       return respond(200, OK_BODY);
     }
@@ -594,15 +599,23 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-const UPPER = /[A-Z]/;
 /** Node already lower-cases header names; deliveries built by hand may not. */
 function lowerCaseHeaders(headers: RawDelivery['headers']): RawDelivery['headers'] {
   for (const key in headers) {
-    if (UPPER.test(key)) {
+    if (hasUpperCase(key)) {
       const out: RawDelivery['headers'] = {};
       for (const k in headers) out[k.toLowerCase()] = headers[k];
       return out;
     }
   }
   return headers;
+}
+
+/** A character loop rather than a regular expression: this runs for every header of every delivery. */
+function hasUpperCase(name: string): boolean {
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if (c >= 65 && c <= 90) return true;
+  }
+  return false;
 }
