@@ -1,5 +1,18 @@
 export { ERROR_CODES, type ErrorCode, HookinboxError, type HookinboxErrorOptions, isHookinboxError } from './errors.js';
 export { compilePattern, type EventFor, type MatchingNames } from './match.js';
+export {
+  type PlatformApiCall,
+  type PlatformApiCallOptions,
+  PlatformApiError,
+  type PlatformApiErrorDetails,
+  type PlatformApiFetch,
+  type PlatformApiResponse,
+  type PlatformApiRetryOptions,
+  type PlatformApiRetryPolicy,
+  parseRetryAfter,
+  platformApiRetrySchema,
+  sendPlatformApiCall,
+} from './platform-api.js';
 export { type ReadBodyOptions, readRawBody } from './read-body.js';
 export {
   type CloseResult,

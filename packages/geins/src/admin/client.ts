@@ -1,11 +1,6 @@
+import { sendPlatformApiCall } from '@hookinbox/core';
 import { z } from 'zod';
-import {
-  GeinsAdminError,
-  type GeinsAdminFetch,
-  type GeinsAdminRetryOptions,
-  geinsAdminRetrySchema,
-  sendWithRetry,
-} from './http.js';
+import { GeinsAdminError, type GeinsAdminFetch, type GeinsAdminRetryOptions, geinsAdminRetrySchema } from './http.js';
 
 const PREFIX = '@hookinbox/geins';
 
@@ -181,10 +176,14 @@ export function createGeinsAdminClient(options: GeinsAdminClientOptions): GeinsA
     const url = `${baseUrl}${path}`;
     const headers: Record<string, string> = { 'x-apikey': apiKey, authorization, accept: 'application/json' };
     if (body !== undefined) headers['content-type'] = 'application/json';
-    const response = await sendWithRetry(
-      fetchFn,
+    const response = await sendPlatformApiCall(
       { method, url, headers, body: body === undefined ? undefined : JSON.stringify(body) },
-      retry,
+      {
+        fetch: fetchFn,
+        retry,
+        prefix: PREFIX,
+        createError: (message, details) => new GeinsAdminError(message, details),
+      },
     );
     const result = schema.safeParse(unwrap(response.body));
     if (!result.success) {

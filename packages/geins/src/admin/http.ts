@@ -1,73 +1,33 @@
-import { z } from 'zod';
+import {
+  PlatformApiError,
+  type PlatformApiErrorDetails,
+  type PlatformApiFetch,
+  type PlatformApiRetryOptions,
+  parseRetryAfter,
+  platformApiRetrySchema,
+} from '@hookinbox/core';
 
-/**
- * Retry policy of the admin clients. 429 and 5xx answers are retried with exponential backoff that honours
- * `Retry-After`; other 4xx answers never are. Network failures and timeouts are retried only for idempotent
- * methods (GET, PUT, DELETE): retrying a POST whose answer was lost could register the webhook twice.
- */
-export const geinsAdminRetrySchema = z
-  .object({
-    /** Calls in all, the first included (default 3). */
-    attempts: z.number().int().min(1).max(10).default(3),
-    /** Delay before the first retry (default 500 ms); multiplied by `factor` after each failure. */
-    minDelayMs: z.number().int().nonnegative().default(500),
-    /**
-     * Longest wait between two calls (default 30 s). A `Retry-After` longer than this is not waited for: the
-     * error is thrown at once, with the server's answer, so a CLI never hangs for minutes.
-     */
-    maxDelayMs: z.number().int().nonnegative().default(30_000),
-    factor: z.number().min(1).default(2),
-    /** Longest wait for one call's answer (default 30 s). */
-    timeoutMs: z.number().int().positive().default(30_000),
-  })
-  .prefault({});
+/** Retry policy of the Geins admin client: the shared one of `@hookinbox/core` (`platformApiRetrySchema`). */
+export const geinsAdminRetrySchema = platformApiRetrySchema;
 
-export type GeinsAdminRetryOptions = z.input<typeof geinsAdminRetrySchema>;
-type RetryPolicy = z.output<typeof geinsAdminRetrySchema>;
+export type GeinsAdminRetryOptions = PlatformApiRetryOptions;
 
 /** The `fetch` the clients call: the platform's global one by default. */
-export type GeinsAdminFetch = (input: string, init: RequestInit) => Promise<Response>;
+export type GeinsAdminFetch = PlatformApiFetch;
 
 /**
  * A call to the Geins Management API that failed: the server answered with a non-2xx status (after retries, for
- * 429 and 5xx), the answer did not have the documented shape, or no answer arrived (`status` 0).
+ * 429 and 5xx), the answer did not have the documented shape, or no answer arrived (`status` 0). The credentials
+ * never appear in it: they travel in headers.
  *
  * It is a client-side error, unrelated to the receiver's `HookinboxError`.
  */
-export class GeinsAdminError extends Error {
+export class GeinsAdminError extends PlatformApiError {
   override readonly name = 'GeinsAdminError';
-  readonly platform = 'geins' as const;
-  /** The HTTP status of the last answer; 0 when no answer arrived (network failure, timeout). */
-  readonly status: number;
-  /** The last answer's body: parsed JSON when it was JSON, its text otherwise, undefined when empty. */
-  readonly body: unknown;
-  readonly method: string;
-  /** The URL called (it never carries a credential: they travel in headers). */
-  readonly url: string;
-  /** Calls made before giving up. */
-  readonly attempts: number;
-  /** What `Retry-After` asked for, in milliseconds, when the last answer had one. */
-  readonly retryAfterMs: number | undefined;
+  declare readonly platform: 'geins';
 
-  constructor(
-    message: string,
-    details: {
-      status: number;
-      body?: unknown;
-      method: string;
-      url: string;
-      attempts: number;
-      retryAfterMs?: number | undefined;
-      cause?: unknown;
-    },
-  ) {
-    super(message, details.cause === undefined ? undefined : { cause: details.cause });
-    this.status = details.status;
-    this.body = details.body;
-    this.method = details.method;
-    this.url = details.url;
-    this.attempts = details.attempts;
-    this.retryAfterMs = details.retryAfterMs;
+  constructor(message: string, details: PlatformApiErrorDetails) {
+    super(message, 'geins', details);
   }
 }
 
@@ -80,109 +40,4 @@ export function isGeinsAdminError(value: unknown): value is GeinsAdminError {
  * Milliseconds to wait from a `Retry-After` value: delta-seconds or an HTTP date (RFC 9110 §10.2.3). Undefined
  * when absent or unreadable.
  */
-export function parseGeinsRetryAfter(value: string | null | undefined, now = Date.now()): number | undefined {
-  if (value === null || value === undefined) return undefined;
-  const text = value.trim();
-  if (text === '') return undefined;
-  if (/^\d+(\.\d+)?$/.test(text)) return Math.ceil(Number(text) * 1000);
-  const at = Date.parse(text);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
-}
-
-export interface AdminResponse {
-  status: number;
-  attempts: number;
-  headers: Headers;
-  body: unknown;
-}
-
-interface AdminCall {
-  method: string;
-  url: string;
-  headers: Record<string, string>;
-  body?: string;
-}
-
-const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS']);
-const PREFIX = '@hookinbox/geins';
-
-/** Sends one API call, retrying as {@link geinsAdminRetrySchema} says; resolves with a 2xx answer only. */
-export async function sendWithRetry(
-  fetchFn: GeinsAdminFetch,
-  call: AdminCall,
-  policy: RetryPolicy,
-): Promise<AdminResponse> {
-  let delay = policy.minDelayMs;
-  for (let attempt = 1; ; attempt++) {
-    let response: Response;
-    try {
-      response = await fetchFn(call.url, {
-        method: call.method,
-        headers: call.headers,
-        body: call.body,
-        signal: AbortSignal.timeout(policy.timeoutMs),
-      });
-    } catch (cause) {
-      if (attempt < policy.attempts && IDEMPOTENT.has(call.method)) {
-        await sleep(Math.min(delay, policy.maxDelayMs));
-        delay *= policy.factor;
-        continue;
-      }
-      throw new GeinsAdminError(`${PREFIX}: ${call.method} ${call.url} got no answer (${describe(cause)})`, {
-        status: 0,
-        method: call.method,
-        url: call.url,
-        attempts: attempt,
-        cause,
-      });
-    }
-    const body = await readBody(response);
-    if (response.ok) {
-      return { status: response.status, attempts: attempt, headers: response.headers, body } satisfies AdminResponse;
-    }
-
-    const retryable = response.status === 429 || response.status >= 500;
-    const retryAfterMs = parseGeinsRetryAfter(response.headers.get('retry-after'));
-    const wait = retryAfterMs ?? Math.min(delay, policy.maxDelayMs);
-    if (retryable && attempt < policy.attempts && wait <= policy.maxDelayMs) {
-      await sleep(wait);
-      delay *= policy.factor;
-      continue;
-    }
-    throw new GeinsAdminError(
-      `${PREFIX}: ${call.method} ${call.url} answered ${response.status}${summary(body)}${
-        attempt > 1 ? ` after ${attempt} attempts` : ''
-      }`,
-      { status: response.status, body, method: call.method, url: call.url, attempts: attempt, retryAfterMs },
-    );
-  }
-}
-
-/** Parses a response body without ever throwing: JSON when it is JSON, text otherwise. */
-async function readBody(response: Response): Promise<unknown> {
-  const text = await response.text();
-  if (text.trim() === '') return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
-}
-
-function summary(body: unknown): string {
-  if (body === undefined) return '';
-  const text = typeof body === 'string' ? body : JSON.stringify(body);
-  return `: ${text.length > 300 ? `${text.slice(0, 300)}…` : text}`;
-}
-
-function describe(cause: unknown): string {
-  if (cause instanceof Error) {
-    const code = (cause.cause as { code?: unknown } | undefined)?.code;
-    return typeof code === 'string' ? `${cause.message}: ${code}` : cause.message;
-  }
-  return String(cause);
-}
-
-function sleep(ms: number): Promise<void> {
-  return ms <= 0 ? Promise.resolve() : new Promise((resolve) => setTimeout(resolve, ms));
-}
+export const parseGeinsRetryAfter = parseRetryAfter;

@@ -1,10 +1,11 @@
+import { sendPlatformApiCall } from '@hookinbox/core';
 import { z } from 'zod';
 import {
   GenstoreAdminError,
   type GenstoreAdminFetch,
   type GenstoreAdminRetryOptions,
   genstoreAdminRetrySchema,
-  sendWithRetry,
+  parseGenstoreJson,
 } from './http.js';
 
 const PREFIX = '@hookinbox/genstore';
@@ -136,10 +137,15 @@ export function createGenstoreAdminClient(options: GenstoreAdminClientOptions): 
       accept: 'application/json',
     };
     if (body !== undefined) headers['content-type'] = 'application/json';
-    const response = await sendWithRetry(
-      fetchFn,
+    const response = await sendPlatformApiCall(
       { method, url, headers, body: body === undefined ? undefined : JSON.stringify(body) },
-      retry,
+      {
+        fetch: fetchFn,
+        retry,
+        prefix: PREFIX,
+        createError: (message, details) => new GenstoreAdminError(message, details),
+        parseJson: parseGenstoreJson,
+      },
     );
     const result = schema.safeParse(response.body);
     if (!result.success) {
