@@ -211,6 +211,8 @@ describe.each(ADAPTERS)('hostile requests on %s', (adapter) => {
         expect(Object.getPrototypeOf(value)).toBe(Object.prototype);
         expect(Object.hasOwn(value as object, '__proto__')).toBe(false);
         expect((value as { polluted?: unknown }).polluted).toBeUndefined();
+        // A `constructor` holding a `prototype` is dropped at parse time, so even a naive deep merge is safe.
+        expect((value as object).constructor).toBe(Object);
       }
       const fresh: Record<string, unknown> = {};
       expect(fresh.polluted).toBeUndefined();

@@ -31,6 +31,8 @@ describe('util', () => {
     expect(parsed.ok).toBe(true);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     if (parsed.ok) expect(Object.keys(parsed.value as object)).toEqual(['a']);
+    const ctor = parseJsonSafe('{"constructor":{"prototype":{"polluted":true}},"b":{"constructor":"kept"}}');
+    expect(ctor).toEqual({ ok: true, value: { b: { constructor: 'kept' } } });
     expect(parseJsonSafe('{nope').ok).toBe(false);
     expect(parseJsonSafe('"a\\"[["', 1)).toEqual({ ok: true, value: 'a"[[' });
   });

@@ -36,8 +36,20 @@ export function splitUrl(url: string): { path: string; query: URLSearchParams } 
 }
 
 /**
+ * Drops `__proto__` keys, and `constructor` keys holding a `prototype`: the two shapes a naive deep merge of the
+ * payload would turn into prototype pollution (the same rule as Fastify's secure-json-parse).
+ */
+function dropPollutingKeys(key: string, value: unknown): unknown {
+  if (key === '__proto__') return undefined;
+  if (key === 'constructor' && typeof value === 'object' && value !== null && Object.hasOwn(value, 'prototype')) {
+    return undefined;
+  }
+  return value;
+}
+
+/**
  * JSON.parse that refuses what no provider sends and what would harm the app: bodies nested deeper than
- * `maxDepth`, and `__proto__` keys (which JSON.parse creates as own properties; later spreading or merging them
+ * `maxDepth`, and `__proto__` or `constructor.prototype` keys (which JSON.parse creates as own properties; later merging them
  * could pollute prototypes). Returns undefined for invalid JSON.
  */
 export function parseJsonSafe(
@@ -61,7 +73,7 @@ export function parseJsonSafe(
   }
   let value: unknown;
   try {
-    value = JSON.parse(text, (key, v) => (key === '__proto__' ? undefined : v));
+    value = JSON.parse(text, dropPollutingKeys);
   } catch {
     return { ok: false, reason: 'not valid JSON' };
   }
