@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
-import { computeGenstoreSignature } from '@hookinbox/genstore';
+import { geinsDelivery, genstoreDelivery } from '@hookinbox/testing';
+import { GEINS_BODY_TEMPLATE } from './geins-handlers.js';
 
 /** An HTTP request ready to send: headers and the exact body bytes they were computed over. */
 export interface SignedRequest {
@@ -23,15 +23,14 @@ export function genstoreRequest(
   secret: string,
   options: GenstoreRequestOptions = {},
 ): SignedRequest {
-  const body = JSON.stringify(payload);
-  const headers: Record<string, string> = {
-    'content-type': 'application/json',
-    'x-genstore-topic': topic,
-    'x-genstore-hmac-sha256': computeGenstoreSignature(body, options.signWith ?? secret),
-  };
-  if (options.shopDomain) headers['x-genstore-shop-domain'] = options.shopDomain;
-  if (options.webhookId) headers['x-genstore-webhook-id'] = options.webhookId;
-  return { headers, body };
+  const { headers, body } = genstoreDelivery({
+    topic,
+    payload,
+    secret: options.signWith ?? secret,
+    shopDomain: options.shopDomain,
+    webhookId: options.webhookId,
+  });
+  return { headers, body: body.toString('utf8') };
 }
 
 export interface GeinsRequestOptions {
@@ -50,18 +49,12 @@ export function geinsRequest(
   secret: string,
   options: GeinsRequestOptions = {},
 ): SignedRequest {
-  return {
-    headers: {
-      'content-type': 'application/json',
-      authorization: `Bearer ${secret}`,
-      'x-idempotency-key': options.idempotencyKey ?? randomUUID(),
-      'x-timestamp': options.timestamp ?? new Date().toISOString(),
-    },
-    body: JSON.stringify({
-      entity: event.entity,
-      action: event.action,
-      id: event.id,
-      subEntity: event.subEntity ?? '',
-    }),
-  };
+  const { headers, body } = geinsDelivery({
+    bodyTemplate: GEINS_BODY_TEMPLATE,
+    values: event,
+    secret,
+    idempotencyKey: options.idempotencyKey,
+    timestamp: options.timestamp,
+  });
+  return { headers, body: body.toString('utf8') };
 }
