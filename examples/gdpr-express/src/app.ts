@@ -5,40 +5,19 @@ import { PGlite } from '@electric-sql/pglite';
 import { webhooks } from '@hookinbox/express';
 import express from 'express';
 import type { ExampleConfig } from '../../shared/src/config.js';
-import type { SqlClient } from '../../shared/src/database.js';
-import { type CloseReport, createIntegration, type Integration } from '../../shared/src/integration.js';
-import { type AppLogger, createLogger } from '../../shared/src/logger.js';
+import { type CreateAppOptions, createIntegration } from '../../shared/src/integration.js';
+import type { ExampleApp } from '../../shared/src/main.js';
 
-export interface CreateAppOptions {
-  logger?: AppLogger;
-  /** An open database to use instead of opening `config.databasePath` (tests share one); `close()` leaves it open. */
-  database?: SqlClient;
-}
+export type { CreateAppOptions };
 
-export interface GdprApp {
+export interface GdprApp extends ExampleApp {
   /** The Express application: mount it elsewhere, or call `listen()`. */
   app: express.Express;
-  receivers: Integration['receivers'];
-  db: Integration['db'];
-  /** `memory` or `redis`: where deliveries are deduplicated. */
-  store: Integration['store'];
-  /** Listen on `config.port` and `config.host`; resolves to the base URL. */
-  listen(): Promise<string>;
-  /**
-   * Shut down in order: the receivers refuse new deliveries with 503 and drain running handlers, then the HTTP
-   * server closes, then the dedupe store and the database.
-   */
-  close(): Promise<CloseReport>;
 }
 
 /** The GDPR example on Express: the shared integration, mounted at `/webhooks/genstore` and `/webhooks/geins`. */
 export async function createApp(config: ExampleConfig, options: CreateAppOptions = {}): Promise<GdprApp> {
-  const logger = options.logger ?? createLogger({ name: config.example, level: config.logLevel });
-  const integration = await createIntegration(config, {
-    logger,
-    openDatabase: (dir) => PGlite.create(dir),
-    ...(options.database ? { database: options.database } : {}),
-  });
+  const integration = await createIntegration(config, { ...options, openDatabase: (dir) => PGlite.create(dir) });
   const { receivers } = integration;
 
   const app = express();

@@ -2,41 +2,20 @@ import { PGlite } from '@electric-sql/pglite';
 import { hookinbox } from '@hookinbox/fastify';
 import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import type { ExampleConfig } from '../../shared/src/config.js';
-import type { SqlClient } from '../../shared/src/database.js';
-import { type CloseReport, createIntegration, type Integration } from '../../shared/src/integration.js';
-import { type AppLogger, createLogger } from '../../shared/src/logger.js';
+import { type CreateAppOptions, createIntegration } from '../../shared/src/integration.js';
+import type { ExampleApp } from '../../shared/src/main.js';
 
-export interface CreateAppOptions {
-  logger?: AppLogger;
-  /** An open database to use instead of opening `config.databasePath` (tests share one); `close()` leaves it open. */
-  database?: SqlClient;
-}
+export type { CreateAppOptions };
 
-export interface GdprApp {
+export interface GdprApp extends ExampleApp {
   /** The Fastify instance, ready: use `app.inject()`, or call `listen()`. */
   app: FastifyInstance;
-  receivers: Integration['receivers'];
-  db: Integration['db'];
-  /** `memory` or `redis`: where deliveries are deduplicated. */
-  store: Integration['store'];
-  /** Listen on `config.port` and `config.host`; resolves to the base URL. */
-  listen(): Promise<string>;
-  /**
-   * Shut down in order: the receivers refuse new deliveries with 503 and drain running handlers, then Fastify
-   * closes, then the dedupe store and the database.
-   */
-  close(): Promise<CloseReport>;
 }
 
 /** The GDPR example on Fastify: the shared integration, mounted at `/webhooks/genstore` and `/webhooks/geins`. */
 export async function createApp(config: ExampleConfig, options: CreateAppOptions = {}): Promise<GdprApp> {
-  const logger = options.logger ?? createLogger({ name: config.example, level: config.logLevel });
-  const integration = await createIntegration(config, {
-    logger,
-    openDatabase: (dir) => PGlite.create(dir),
-    ...(options.database ? { database: options.database } : {}),
-  });
-  const { receivers } = integration;
+  const integration = await createIntegration(config, { ...options, openDatabase: (dir) => PGlite.create(dir) });
+  const { receivers, logger } = integration;
 
   // The same logger as the receivers: the adapter hands hookinbox `request.log`, a child of this one. Fastify's own
   // line per request is off, so both examples log the same lines.

@@ -8,14 +8,19 @@ import { type ExampleConfig, StartupError } from './config.js';
 import { createDatabase, type Database, type SqlClient } from './database.js';
 import { GEINS_BODY_TEMPLATE, registerGeinsHandlers } from './geins-handlers.js';
 import { type HandlerDeps, registerGenstoreHandlers } from './genstore-handlers.js';
-import type { AppLogger } from './logger.js';
+import { type AppLogger, createLogger } from './logger.js';
 
-export interface IntegrationOptions {
+/** What each example's `createApp()` takes besides the configuration. */
+export interface CreateAppOptions {
+  /** Default: a logger named after the example, at `LOG_LEVEL`. */
+  logger?: AppLogger;
+  /** An open database to use instead of opening `config.databasePath` (tests share one); `close()` leaves it open. */
+  database?: SqlClient;
+}
+
+export interface IntegrationOptions extends CreateAppOptions {
   /** Opens PGlite at a data folder or `memory://`; each example passes `(dir) => PGlite.create(dir)`. */
   openDatabase: (dataDir: string) => Promise<SqlClient>;
-  /** An already open database to use instead of opening `config.databasePath`; `dispose()` leaves it open. */
-  database?: SqlClient;
-  logger: AppLogger;
 }
 
 /** What `close()` reports: whether every running delivery finished, and which did not. */
@@ -95,7 +100,7 @@ async function openDatabase(config: ExampleConfig, options: IntegrationOptions):
  * `GEINS_WEBHOOK_SECRET` is set) with their handlers. Each example only mounts the receivers on its framework.
  */
 export async function createIntegration(config: ExampleConfig, options: IntegrationOptions) {
-  const { logger } = options;
+  const logger = options.logger ?? createLogger({ name: config.example, level: config.logLevel });
   // Providers first: they only check options, and a bad secret should stop the start before anything is opened.
   const genstoreProvider = genstore({ secret: config.genstoreSecret, requireComplianceHandlers: true });
   let geinsProvider: ReturnType<typeof geins> | undefined;

@@ -6,8 +6,14 @@ import { type AppLogger, createLogger } from './logger.js';
 export interface ExampleApp {
   receivers: Integration['receivers'];
   db: Integration['db'];
+  /** `memory` or `redis`: where deliveries are deduplicated. */
   store: Integration['store'];
+  /** Listen on `config.port` and `config.host`; resolves to the base URL. */
   listen(): Promise<string>;
+  /**
+   * Shut down in order: the receivers refuse new deliveries with 503 and drain running handlers, then the HTTP
+   * server closes, then the dedupe store and the database.
+   */
   close(): Promise<CloseReport>;
 }
 
