@@ -1,5 +1,6 @@
 /**
- * Child process of the benchmark: serves one row on 127.0.0.1, reports its port over IPC, and stops when told.
+ * Child process of the benchmark: serves one row on 127.0.0.1, reports its port over IPC, counts its CPU time and
+ * requests between `mark` and `report`, and stops when told.
  * Each server runs alone in its own process so that no row inherits another's heap, JIT state or timers.
  */
 import type { ServerSpec } from './rows.js';
@@ -10,7 +11,8 @@ export type ChildMessage =
   | { type: 'failed'; message: string }
   | { type: 'marked' }
   /** CPU time this process spent (user + system) and requests it answered since the last `mark`. */
-  | { type: 'stopped'; cpuMicros: number; requests: number };
+  | { type: 'report'; cpuMicros: number; requests: number }
+  | { type: 'stopped' };
 
 const send = (message: ChildMessage) =>
   new Promise<void>((resolve) => {
@@ -34,18 +36,18 @@ try {
       cpuAtMark = process.cpuUsage();
       requestsAtMark = requests;
       await send({ type: 'marked' });
-      return;
-    }
-    if (message?.type !== 'stop') return;
-    const cpu = process.cpuUsage(cpuAtMark);
-    // A profile covers the whole process: its reader needs every request, warm-up included.
-    if (process.execArgv.includes('--cpu-prof')) process.stderr.write(`bench: ${requests} requests in all\n`);
-    const answered = requests - requestsAtMark;
-    try {
-      await running.close();
-    } finally {
-      await send({ type: 'stopped', cpuMicros: cpu.user + cpu.system, requests: answered });
-      process.exit(0);
+    } else if (message?.type === 'report') {
+      const cpu = process.cpuUsage(cpuAtMark);
+      await send({ type: 'report', cpuMicros: cpu.user + cpu.system, requests: requests - requestsAtMark });
+    } else if (message?.type === 'stop') {
+      // A profile covers the whole process: its reader needs every request, warm-up included.
+      if (process.execArgv.includes('--cpu-prof')) process.stderr.write(`bench: ${requests} requests in all\n`);
+      try {
+        await running.close();
+      } finally {
+        await send({ type: 'stopped' });
+        process.exit(0);
+      }
     }
   });
   // The parent died: nothing will stop us otherwise.

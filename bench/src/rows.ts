@@ -9,8 +9,8 @@ export type ServerKind =
 
 export interface ServerSpec {
   kind: ServerKind;
-  /** Dedupe store of the hookinbox rows. */
-  store?: 'memory' | 'redis';
+  /** Dedupe store of the hookinbox rows; `none` claims every key at once, to show what dedupe itself costs. */
+  store?: 'memory' | 'redis' | 'none';
   /**
    * Provider of the hookinbox rows: `genstore` (default), or `by-hand`, which does only what the bare rows do (HMAC,
    * JSON.parse), to tell the adapter's and receiver's cost apart from the provider's.
@@ -116,6 +116,14 @@ export const ROWS: Row[] = [
     label: '@hookinbox/express, memory store, by-hand provider',
     server: { kind: 'express-hookinbox', store: 'memory', provider: 'by-hand' },
     baseline: 'express-bare',
+    scheme: 'genstore',
+    diagnostic: true,
+  },
+  {
+    id: 'fastify-by-hand-no-store',
+    label: '@hookinbox/fastify, no dedupe, by-hand provider',
+    server: { kind: 'fastify-hookinbox', store: 'none', provider: 'by-hand' },
+    baseline: 'fastify-bare',
     scheme: 'genstore',
     diagnostic: true,
   },

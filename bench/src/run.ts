@@ -1,9 +1,13 @@
 /**
- * hookinbox benchmark: each row's server in its own child process on 127.0.0.1, driven by autocannon from this
- * process over loopback, one row after the other. Prints one table whose ratios all come from this one run.
+ * hookinbox benchmark. Each row's server runs in its own child process on 127.0.0.1; this process drives them over
+ * loopback, one at a time, and prints one table whose ratios all come from this one run.
  *
- *   pnpm bench [--duration 10] [--warmup 2] [--connections 32] [--only fastify-bare,fastify-memory]
- *              [--rate 200] [--smoke] [--cpu-prof] [--json out.json] [--markdown out.md]
+ *   pnpm bench [--duration 10] [--rounds 2] [--warmup 2] [--connections 32] [--rate 200]
+ *              [--only fastify-bare,fastify-memory] [--smoke] [--cpu-prof] [--json out.json] [--markdown out.md]
+ *
+ * Every server is started and warmed up first; then each row gets `--duration` seconds of load in all, split into
+ * `--rounds` rounds that visit the rows in turn (forwards, then backwards). A change in the machine's background
+ * load during the run then falls on every row alike instead of on whichever row happened to run at the time.
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -13,8 +17,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Webhooks } from '@octokit/webhooks';
-import autocannon from 'autocannon';
 import type { ChildMessage } from './child.js';
+import { closedLoop, type LoadRequest, type Measured, paced } from './load.js';
 import {
   buildPool,
   GITHUB_EVENT,
@@ -26,7 +30,7 @@ import {
   signGenstore,
   TOPIC,
 } from './payload.js';
-import { machine, type RowResult, renderMarkdown, renderTable, targets } from './report.js';
+import { machine, type RowResult, renderMarkdown, renderTable, summarise, targets } from './report.js';
 import { ROWS, type Row } from './rows.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -34,6 +38,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const { values } = parseArgs({
   options: {
     duration: { type: 'string' },
+    rounds: { type: 'string' },
     warmup: { type: 'string' },
     connections: { type: 'string', default: '32' },
     only: { type: 'string' },
@@ -48,15 +53,20 @@ const { values } = parseArgs({
 
 const smoke = values.smoke === true;
 const duration = Number(values.duration ?? (smoke ? 1.5 : 10));
+const rounds = Number(values.rounds ?? (smoke ? 1 : 2));
 const warmup = Number(values.warmup ?? (smoke ? 0.5 : 2));
 const connections = Number(values.connections);
 const rate = Number(values.rate);
 const poolSize = Number(values.pool);
-for (const [name, value] of Object.entries({ duration, warmup, connections, rate, pool: poolSize })) {
+for (const [name, value] of Object.entries({ duration, rounds, warmup, connections, rate, pool: poolSize })) {
   if (!Number.isFinite(value) || value < 0 || (name !== 'warmup' && value === 0)) {
     console.error(`bench: --${name} must be a positive number`);
     process.exit(2);
   }
+}
+if (!Number.isInteger(rounds)) {
+  console.error('bench: --rounds must be a whole number');
+  process.exit(2);
 }
 
 let rows = ROWS.filter((r) => !r.diagnostic);
@@ -73,6 +83,8 @@ if (values.only) {
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const runId = randomBytes(4).toString('hex');
 const profileDir = resolve(here, '..', '.profiles');
+/** The fixed rate of the latency row; lower in a smoke run, which only checks that it answers. */
+const latencyRate = smoke ? Math.min(rate, 50) : rate;
 
 /** Does a Redis answer PING at the URL's host and port? Checked once, so the Redis rows can be skipped cleanly. */
 function redisAnswers(url: string): Promise<boolean> {
@@ -129,99 +141,101 @@ function startChild(row: Row): Promise<{ child: ChildProcess; port: number }> {
   });
 }
 
-/** Ask the child to start counting CPU time and requests now. */
-function markChild(child: ChildProcess): Promise<void> {
-  return new Promise((done) => {
+/** Send the child a message and wait for the answer of the given type. */
+function ask<T extends ChildMessage['type']>(
+  child: ChildProcess,
+  type: 'mark' | 'report',
+  answer: T,
+): Promise<Extract<ChildMessage, { type: T }>> {
+  return new Promise((done, fail) => {
     const onMessage = (message: ChildMessage) => {
-      if (message.type !== 'marked') return;
+      if (message.type !== answer) return;
       child.off('message', onMessage);
-      done();
+      child.off('exit', onExit);
+      done(message as Extract<ChildMessage, { type: T }>);
     };
+    const onExit = () => fail(new Error('the server process exited'));
     child.on('message', onMessage);
-    child.send({ type: 'mark' });
+    child.once('exit', onExit);
+    child.send({ type });
   });
 }
 
-/** Stop the child; resolves with its CPU time per answered request since the mark, when it reported one. */
-function stopChild(child: ChildProcess): Promise<number | undefined> {
+function stopChild(child: ChildProcess): Promise<void> {
   return new Promise((done) => {
     if (child.exitCode !== null) {
-      done(undefined);
+      done();
       return;
     }
-    let perRequest: number | undefined;
     const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-    child.on('message', (message: ChildMessage) => {
-      if (message.type === 'stopped' && message.requests > 0) perRequest = message.cpuMicros / message.requests;
-    });
     child.once('exit', () => {
       clearTimeout(timer);
-      done(perRequest);
+      done();
     });
     child.send({ type: 'stop' });
   });
 }
 
 /**
- * Every request is distinct: a fresh `x-genstore-webhook-id` (run id + a counter shared by all connections), so
- * with dedupe on each one is a real claim and commit, never a cheap "duplicate" answer; and the body comes from a
- * pool of distinct pre-signed bodies, so no two neighbouring requests carry the same bytes or signature.
+ * Every request is distinct: a fresh delivery id header (run id + a counter), so with dedupe on each one is a real
+ * claim and commit, never a cheap "duplicate" answer; and the body comes from a pool of distinct pre-signed bodies,
+ * so the load generator, which shares the machine with the server, spends no CPU on HMAC while it runs.
  */
-function requestSetup(row: Row, pool: SignedBody[]) {
+function requests(row: Row, pool: SignedBody[]): () => LoadRequest {
   let seq = 0;
   const prefix = `${runId}-${row.id}-`;
   if (row.scheme === 'github') {
-    return (req: any) => {
+    return () => {
       const n = seq++;
       const signed = pool[n % pool.length] as SignedBody;
-      req.headers = {
-        'content-type': 'application/json',
-        'x-github-event': GITHUB_EVENT,
-        'x-github-delivery': prefix + n,
-        'x-hub-signature-256': signed.signature,
+      return {
+        headers: {
+          'content-type': 'application/json',
+          'x-github-event': GITHUB_EVENT,
+          'x-github-delivery': prefix + n,
+          'x-hub-signature-256': signed.signature,
+        },
+        body: signed.body,
       };
-      req.body = signed.body;
-      return req;
     };
   }
-  return (req: any) => {
+  return () => {
     const n = seq++;
     const signed = pool[n % pool.length] as SignedBody;
-    req.headers = {
-      'content-type': 'application/json',
-      'x-genstore-topic': TOPIC,
-      'x-genstore-hmac-sha256': signed.signature,
-      'x-genstore-shop-domain': SHOP_DOMAIN,
-      'x-genstore-webhook-id': prefix + n,
+    return {
+      headers: {
+        'content-type': 'application/json',
+        'x-genstore-topic': TOPIC,
+        'x-genstore-hmac-sha256': signed.signature,
+        'x-genstore-shop-domain': SHOP_DOMAIN,
+        'x-genstore-webhook-id': prefix + n,
+      },
+      body: signed.body,
     };
-    req.body = signed.body;
-    return req;
   };
 }
 
-/** The fixed rate of a latency row: `--rate`, lower in a smoke run. */
-function offeredRate(row: Row): number | undefined {
-  if (!row.rate) return undefined;
-  return smoke ? Math.min(rate, 50) : rate;
+interface Live {
+  row: Row;
+  child: ChildProcess;
+  port: number;
+  next: () => LoadRequest;
+  measured: Measured;
+  cpuMicros: number;
+  cpuRequests: number;
 }
 
-function load(row: Row, port: number, pool: SignedBody[], seconds: number): Promise<autocannon.Result> {
-  const setupRequest = requestSetup(row, pool);
-  return autocannon({
-    url: `http://127.0.0.1:${port}${row.scheme === 'github' ? GITHUB_PATH : PATH}`,
-    method: 'POST',
-    connections: row.rate ? Math.min(connections, offeredRate(row) as number) : connections,
-    duration: seconds,
-    ...(row.rate ? { overallRate: offeredRate(row) } : {}),
-    requests: [{ setupRequest }],
-  });
+function load(live: Live, seconds: number): Promise<Measured> {
+  const path = live.row.scheme === 'github' ? GITHUB_PATH : PATH;
+  const common = { port: live.port, path, seconds, next: live.next };
+  return live.row.rate ? paced({ ...common, rate: latencyRate }) : closedLoop({ ...common, connections });
 }
 
 async function main() {
   const m = machine();
   console.log(
-    `hookinbox bench: ${m.cpus}× ${m.cpuModel}, node ${m.node}, load average ${m.loadAverage} ` +
-      `(${duration} s per row after ${warmup} s warm-up, ${connections} connections)`,
+    `hookinbox bench: ${m.cpus}× ${m.cpuModel}, node ${m.node}, load average ${m.loadAverage}; ` +
+      `${duration} s per row in ${rounds} round(s) after ${warmup} s warm-up, ${connections} connections`,
   );
   if (m.loadAverageOne > m.cpus * 0.5) {
     console.log(`bench: the machine is busy (load ${m.loadAverageOne.toFixed(2)}); the numbers will be noisy`);
@@ -236,41 +250,72 @@ async function main() {
     ? await buildPool(poolSize, (body) => octokit.sign(body.toString('utf8')))
     : [];
 
-  const results: RowResult[] = [];
+  const skipped = new Map<string, string>();
+  const live: Live[] = [];
   let failed = false;
-  for (const row of rows) {
-    if (row.server.store === 'redis' && !haveRedis) {
-      results.push({ row, skipped: 'no Redis' });
-      continue;
-    }
-    process.stdout.write(`  ${row.id} … `);
-    let started: { child: ChildProcess; port: number };
-    try {
-      started = await startChild(row);
-    } catch (error) {
-      failed = true;
-      console.log(`failed to start: ${error instanceof Error ? error.message : String(error)}`);
-      results.push({ row, skipped: 'failed to start' });
-      continue;
-    }
-    const pool = row.scheme === 'github' ? githubPool : genstorePool;
-    let result: autocannon.Result | undefined;
-    try {
-      if (warmup > 0) await load(row, started.port, pool, warmup);
-      await markChild(started.child);
-      result = await load(row, started.port, pool, duration);
-    } finally {
-      const cpuMicrosPerRequest = await stopChild(started.child);
-      if (result) {
-        const ok = result['2xx'];
-        const bad = result.non2xx + result.errors + result.timeouts;
-        const cpu = cpuMicrosPerRequest === undefined ? '' : `, server CPU ${cpuMicrosPerRequest.toFixed(0)} µs/req`;
-        console.log(`${Math.round(result.requests.average)} req/s, ${ok} 2xx, ${bad} failed${cpu}`);
-        if (ok === 0) failed = true;
-        results.push({ row, result, offeredRate: offeredRate(row), cpuMicrosPerRequest });
+  try {
+    for (const row of rows) {
+      if (row.server.store === 'redis' && !haveRedis) {
+        skipped.set(row.id, 'no Redis');
+        continue;
+      }
+      process.stdout.write(`  start ${row.id} … `);
+      try {
+        const { child, port } = await startChild(row);
+        const entry: Live = {
+          row,
+          child,
+          port,
+          next: requests(row, row.scheme === 'github' ? githubPool : genstorePool),
+          measured: { seconds: 0, ok: 0, non2xx: 0, errors: 0, latencies: [] },
+          cpuMicros: 0,
+          cpuRequests: 0,
+        };
+        if (warmup > 0) await load(entry, warmup);
+        live.push(entry);
+        console.log(`port ${port}, warmed up`);
+      } catch (error) {
+        failed = true;
+        skipped.set(row.id, 'failed to start');
+        console.log(`failed to start: ${error instanceof Error ? error.message : String(error)}`);
       }
     }
+
+    for (let round = 0; round < rounds; round++) {
+      const order = round % 2 === 0 ? live : [...live].reverse();
+      for (const entry of order) {
+        await ask(entry.child, 'mark', 'marked');
+        const measured = await load(entry, duration / rounds);
+        const report = await ask(entry.child, 'report', 'report');
+        entry.measured.seconds += measured.seconds;
+        entry.measured.ok += measured.ok;
+        entry.measured.non2xx += measured.non2xx;
+        entry.measured.errors += measured.errors;
+        for (const latency of measured.latencies) entry.measured.latencies.push(latency);
+        entry.cpuMicros += report.cpuMicros;
+        entry.cpuRequests += report.requests;
+        console.log(
+          `  round ${round + 1}/${rounds} ${entry.row.id}: ${Math.round(measured.ok / measured.seconds)} req/s 2xx, ` +
+            `${measured.non2xx + measured.errors} failed`,
+        );
+      }
+    }
+  } finally {
+    await Promise.all(live.map((entry) => stopChild(entry.child)));
   }
+
+  const results: RowResult[] = rows.map((row) => {
+    const entry = live.find((l) => l.row === row);
+    if (!entry) return { row, skipped: skipped.get(row.id) ?? 'no result' };
+    const result = summarise(
+      row,
+      entry.measured,
+      entry.cpuRequests > 0 ? entry.cpuMicros / entry.cpuRequests : undefined,
+    );
+    if (row.rate) result.offeredRate = latencyRate;
+    if (entry.measured.ok === 0) failed = true;
+    return result;
+  });
 
   console.log('');
   console.log(renderTable(results));
@@ -280,8 +325,11 @@ async function main() {
     console.log('Targets (ratios from this run):');
     for (const c of checks) console.log(`  ${c.met ? 'met   ' : 'MISSED'} ${c.text}`);
   }
-  const options = { duration, warmup, connections, rate, smoke };
-  if (values.json) writeFileSync(values.json, `${JSON.stringify({ machine: m, options, results }, null, 2)}\n`);
+  const options = { duration, rounds, warmup, connections, rate: latencyRate, smoke };
+  if (values.json) {
+    const plain = results.map(({ latencies: _omitted, ...rest }) => ({ ...rest, row: rest.row.id }));
+    writeFileSync(values.json, `${JSON.stringify({ machine: m, options, results: plain }, null, 2)}\n`);
+  }
   if (values.markdown) writeFileSync(values.markdown, renderMarkdown(results, checks, m, options));
   if (values['cpu-prof']) console.log(`\nCPU profiles in ${profileDir}`);
   if (failed) {

@@ -57,6 +57,13 @@ const byHandProvider: Provider = {
   },
 };
 
+/** Claims every key: the receiver's path with no dedupe work at all. */
+const noStore: DedupeStore = {
+  claim: () => Promise.resolve({ status: 'claimed', token: 't' }),
+  commit: () => Promise.resolve(true),
+  release: () => Promise.resolve(true),
+};
+
 function listen(server: Server): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
@@ -160,9 +167,12 @@ async function hookinboxServer(spec: ServerSpec): Promise<Running> {
   let redis: Redis | undefined;
   if (spec.store === 'redis') {
     const prefix = spec.redisPrefix as string;
+    // The client as an app would make it: ioredis defaults (no auto-pipelining).
     redis = new Redis(spec.redisUrl as string, { lazyConnect: true, maxRetriesPerRequest: 1 });
     await redis.connect();
     store = redisStore({ client: redis, keyPrefix: prefix });
+  } else if (spec.store === 'none') {
+    store = noStore;
   } else {
     store = createMemoryStore({ maxEntries: 1_000_000 });
   }
