@@ -35,7 +35,7 @@ const refused = () => {
 };
 
 const GET: PlatformApiCall = { method: 'GET', url: 'https://api.example/webhooks', headers: { accept: 'json' } };
-const POST: PlatformApiCall = { ...GET, method: 'POST', body: '{"a":1}' };
+const POST: PlatformApiCall = { ...GET, method: 'POST', json: { a: 1 } };
 
 function options(fetch: PlatformApiFetch, extra: Partial<PlatformApiCallOptions> = {}): PlatformApiCallOptions {
   return {
@@ -97,9 +97,16 @@ describe('sendPlatformApiCall', () => {
     expect(calls).toHaveLength(1);
     expect(calls[0]).toMatchObject({
       url: POST.url,
-      init: { method: 'POST', headers: POST.headers, body: '{"a":1}' },
+      init: { method: 'POST', headers: { accept: 'json', 'content-type': 'application/json' }, body: '{"a":1}' },
     });
     expect(calls[0]?.init.signal).toBeInstanceOf(AbortSignal);
+  });
+
+  it('sends no body and no content-type when the call has no json', async () => {
+    const { fetch, calls } = scripted(() => new Response(null, { status: 204 }));
+    expect(await sendPlatformApiCall(GET, options(fetch))).toMatchObject({ status: 204, body: undefined });
+    expect(calls[0]?.init.body).toBeUndefined();
+    expect(calls[0]?.init.headers).toEqual({ accept: 'json' });
   });
 
   it('keeps a body that is not JSON as text and an empty one as undefined', async () => {

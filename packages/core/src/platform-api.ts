@@ -89,12 +89,13 @@ export function parseRetryAfter(value: string | null | undefined, now = Date.now
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
-/** One admin API call, body already serialised. */
+/** One admin API call. */
 export interface PlatformApiCall {
   method: string;
   url: string;
   headers: Record<string, string>;
-  body?: string;
+  /** The request body, sent as JSON (with `content-type: application/json`); no body when undefined. */
+  json?: unknown;
 }
 
 /** A 2xx answer to a {@link PlatformApiCall}. */
@@ -130,14 +131,17 @@ export async function sendPlatformApiCall(
   options: PlatformApiCallOptions,
 ): Promise<PlatformApiResponse> {
   const { fetch: fetchFn, retry: policy, prefix, createError, parseJson = JSON.parse } = options;
+  const hasBody = call.json !== undefined;
+  const headers = hasBody ? { ...call.headers, 'content-type': 'application/json' } : call.headers;
+  const body = hasBody ? JSON.stringify(call.json) : undefined;
   let delay = policy.minDelayMs;
   for (let attempt = 1; ; attempt++) {
     let response: Response;
     try {
       response = await fetchFn(call.url, {
         method: call.method,
-        headers: call.headers,
-        body: call.body,
+        headers,
+        body,
         signal: AbortSignal.timeout(policy.timeoutMs),
       });
     } catch (cause) {
@@ -154,9 +158,9 @@ export async function sendPlatformApiCall(
         cause,
       });
     }
-    const body = await readBody(response, parseJson);
+    const answer = await readBody(response, parseJson);
     if (response.ok) {
-      return { status: response.status, attempts: attempt, headers: response.headers, body };
+      return { status: response.status, attempts: attempt, headers: response.headers, body: answer };
     }
 
     const retryable = response.status === 429 || response.status >= 500;
@@ -168,10 +172,10 @@ export async function sendPlatformApiCall(
       continue;
     }
     throw createError(
-      `${prefix}: ${call.method} ${call.url} answered ${response.status}${summary(body)}${
+      `${prefix}: ${call.method} ${call.url} answered ${response.status}${summary(answer)}${
         attempt > 1 ? ` after ${attempt} attempts` : ''
       }`,
-      { status: response.status, body, method: call.method, url: call.url, attempts: attempt, retryAfterMs },
+      { status: response.status, body: answer, method: call.method, url: call.url, attempts: attempt, retryAfterMs },
     );
   }
 }

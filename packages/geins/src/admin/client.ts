@@ -175,9 +175,8 @@ export function createGeinsAdminClient(options: GeinsAdminClientOptions): GeinsA
   const call = async <T>(method: string, path: string, schema: z.ZodType<T>, body?: unknown) => {
     const url = `${baseUrl}${path}`;
     const headers: Record<string, string> = { 'x-apikey': apiKey, authorization, accept: 'application/json' };
-    if (body !== undefined) headers['content-type'] = 'application/json';
     const response = await sendPlatformApiCall(
-      { method, url, headers, body: body === undefined ? undefined : JSON.stringify(body) },
+      { method, url, headers, json: body },
       {
         fetch: fetchFn,
         retry,

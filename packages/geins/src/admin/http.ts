@@ -1,19 +1,12 @@
-import {
-  PlatformApiError,
-  type PlatformApiErrorDetails,
-  type PlatformApiFetch,
-  type PlatformApiRetryOptions,
-  parseRetryAfter,
-  platformApiRetrySchema,
+import { PlatformApiError, type PlatformApiErrorDetails } from '@hookinbox/core';
+
+// Every admin client retries and fails the same way; these names stay for code written against this package.
+export {
+  type PlatformApiFetch as GeinsAdminFetch,
+  type PlatformApiRetryOptions as GeinsAdminRetryOptions,
+  parseRetryAfter as parseGeinsRetryAfter,
+  platformApiRetrySchema as geinsAdminRetrySchema,
 } from '@hookinbox/core';
-
-/** Retry policy of the Geins admin client: the shared one of `@hookinbox/core` (`platformApiRetrySchema`). */
-export const geinsAdminRetrySchema = platformApiRetrySchema;
-
-export type GeinsAdminRetryOptions = PlatformApiRetryOptions;
-
-/** The `fetch` the clients call: the platform's global one by default. */
-export type GeinsAdminFetch = PlatformApiFetch;
 
 /**
  * A call to the Geins Management API that failed: the server answered with a non-2xx status (after retries, for
@@ -35,9 +28,3 @@ export class GeinsAdminError extends PlatformApiError {
 export function isGeinsAdminError(value: unknown): value is GeinsAdminError {
   return value instanceof GeinsAdminError;
 }
-
-/**
- * Milliseconds to wait from a `Retry-After` value: delta-seconds or an HTTP date (RFC 9110 §10.2.3). Undefined
- * when absent or unreadable.
- */
-export const parseGeinsRetryAfter = parseRetryAfter;

@@ -136,9 +136,8 @@ export function createGenstoreAdminClient(options: GenstoreAdminClientOptions): 
       'x-genstore-access-token': accessToken,
       accept: 'application/json',
     };
-    if (body !== undefined) headers['content-type'] = 'application/json';
     const response = await sendPlatformApiCall(
-      { method, url, headers, body: body === undefined ? undefined : JSON.stringify(body) },
+      { method, url, headers, json: body },
       {
         fetch: fetchFn,
         retry,

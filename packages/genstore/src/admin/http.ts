@@ -1,19 +1,12 @@
-import {
-  PlatformApiError,
-  type PlatformApiErrorDetails,
-  type PlatformApiFetch,
-  type PlatformApiRetryOptions,
-  parseRetryAfter,
-  platformApiRetrySchema,
+import { PlatformApiError, type PlatformApiErrorDetails } from '@hookinbox/core';
+
+// Every admin client retries and fails the same way; these names stay for code written against this package.
+export {
+  type PlatformApiFetch as GenstoreAdminFetch,
+  type PlatformApiRetryOptions as GenstoreAdminRetryOptions,
+  parseRetryAfter as parseGenstoreRetryAfter,
+  platformApiRetrySchema as genstoreAdminRetrySchema,
 } from '@hookinbox/core';
-
-/** Retry policy of the Genstore admin client: the shared one of `@hookinbox/core` (`platformApiRetrySchema`). */
-export const genstoreAdminRetrySchema = platformApiRetrySchema;
-
-export type GenstoreAdminRetryOptions = PlatformApiRetryOptions;
-
-/** The `fetch` the clients call: the platform's global one by default. */
-export type GenstoreAdminFetch = PlatformApiFetch;
 
 /**
  * A call to the Genstore Admin API that failed: the server answered with a non-2xx status (after retries, for
@@ -35,12 +28,6 @@ export class GenstoreAdminError extends PlatformApiError {
 export function isGenstoreAdminError(value: unknown): value is GenstoreAdminError {
   return value instanceof GenstoreAdminError;
 }
-
-/**
- * Milliseconds to wait from a `Retry-After` value: delta-seconds or an HTTP date (RFC 9110 §10.2.3). Undefined
- * when absent or unreadable.
- */
-export const parseGenstoreRetryAfter = parseRetryAfter;
 
 /**
  * Genstore ids are 64-bit integers sent as JSON numbers; above 2^53 JSON.parse would round them silently. Quoting
