@@ -33,6 +33,11 @@ function hookinbox(args: string[], env: Record<string, string> = {}) {
   });
 }
 
+/** `hookinbox send --platform <platform> --url <url> <flags>` */
+function send(platform: 'genstore' | 'geins', url: string, flags: string[], env?: Record<string, string>) {
+  return hookinbox(['send', '--platform', platform, '--url', url, ...flags], env);
+}
+
 type Seen = { event: WebhookEvent<string, any, any>; delivery: RawDelivery };
 
 /** A receiver on 127.0.0.1 made of the core and node:http, recording what its handlers got. */
@@ -77,10 +82,10 @@ describe('hookinbox send --platform genstore', { timeout: 60_000 }, () => {
 
   it('posts a correctly signed sample delivery; the receiver answers 200 and routes it', async () => {
     receiver = await startReceiver(genstore({ secret: SECRET }), patterns);
-    const run = await hookinbox(
-      ['send', '--platform', 'genstore', '--url', `${receiver.url}/webhooks/genstore`, '--topic', 'orders/create'],
-      { GENSTORE_CLIENT_SECRET: SECRET, GENSTORE_SHOP: 'demo-shop' },
-    );
+    const run = await send('genstore', `${receiver.url}/webhooks/genstore`, ['--topic', 'orders/create'], {
+      GENSTORE_CLIENT_SECRET: SECRET,
+      GENSTORE_SHOP: 'demo-shop',
+    });
 
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
@@ -99,12 +104,7 @@ describe('hookinbox send --platform genstore', { timeout: 60_000 }, () => {
     const file = join(dir, 'redact.json');
     const text = '{ "shop_id": "1",  "shop_domain": "ö-shop.genmystore.com" }\n';
     await writeFile(file, text);
-    const run = await hookinbox([
-      'send',
-      '--platform',
-      'genstore',
-      '--url',
-      `${receiver.url}/hooks`,
+    const run = await send('genstore', `${receiver.url}/hooks`, [
       '--topic',
       'shop/redact',
       '--payload',
@@ -119,12 +119,7 @@ describe('hookinbox send --platform genstore', { timeout: 60_000 }, () => {
 
   it('a wrong secret: the receiver answers 401, the CLI prints it and exits 1', async () => {
     receiver = await startReceiver(genstore({ secret: SECRET }), patterns);
-    const run = await hookinbox([
-      'send',
-      '--platform',
-      'genstore',
-      '--url',
-      `${receiver.url}/hooks`,
+    const run = await send('genstore', `${receiver.url}/hooks`, [
       '--topic',
       'orders/create',
       '--secret',
@@ -137,7 +132,7 @@ describe('hookinbox send --platform genstore', { timeout: 60_000 }, () => {
   });
 
   it('without a secret it explains where to put one and exits 2', async () => {
-    const run = await hookinbox(['send', '--platform', 'genstore', '--url', 'http://127.0.0.1:9/x', '--topic', 'a/b']);
+    const run = await send('genstore', 'http://127.0.0.1:9/x', ['--topic', 'a/b']);
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('GENSTORE_CLIENT_SECRET');
   });
@@ -146,12 +141,7 @@ describe('hookinbox send --platform genstore', { timeout: 60_000 }, () => {
 describe('hookinbox send --platform geins', { timeout: 60_000 }, () => {
   it('posts the quick start body with x-idempotency-key and x-timestamp; 200 and the right handler', async () => {
     receiver = await startReceiver(geins({ secret: 'g-secret' }), ['Order.create', 'Order.cancel']);
-    const run = await hookinbox([
-      'send',
-      '--platform',
-      'geins',
-      '--url',
-      `${receiver.url}/webhooks/geins`,
+    const run = await send('geins', `${receiver.url}/webhooks/geins`, [
       '--entity',
       'Order',
       '--action',
@@ -176,12 +166,7 @@ describe('hookinbox send --platform geins', { timeout: 60_000 }, () => {
 
   it('without the secret header the receiver answers 401 and the CLI exits 1', async () => {
     receiver = await startReceiver(geins({ secret: 'g-secret' }), ['Order.create']);
-    const run = await hookinbox([
-      'send',
-      '--platform',
-      'geins',
-      '--url',
-      `${receiver.url}/webhooks/geins`,
+    const run = await send('geins', `${receiver.url}/webhooks/geins`, [
       '--entity',
       'Order',
       '--action',
@@ -208,14 +193,9 @@ describe('hookinbox send --platform geins', { timeout: 60_000 }, () => {
     const file = join(dir, 'prices.json');
     await writeFile(file, JSON.stringify([input]));
 
-    const run = await hookinbox([
-      'send',
-      '--platform',
-      'geins',
+    const run = await send('geins', receiver.url, [
       '--definitions',
       file,
-      '--url',
-      receiver.url,
       '--action',
       'delete',
       '--id',
