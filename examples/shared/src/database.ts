@@ -143,6 +143,13 @@ export async function createDatabase(sql: SqlClient) {
       [shop.id, shop.domain],
     );
 
+  /** Records the shop, so `shopKeys` can map its domain to its id at redaction, and runs one write with it. */
+  const writeWithShop = (shop: ShopRecord, statement: string, params: unknown[]) =>
+    sql.transaction(async (tx) => {
+      await upsertShop(tx, shop);
+      await tx.query(statement, params);
+    });
+
   return {
     sql,
 
@@ -164,37 +171,32 @@ export async function createDatabase(sql: SqlClient) {
     upsertShop: (shop: ShopRecord) => upsertShop(sql, shop),
 
     async markUninstalled(shop: ShopRecord): Promise<void> {
-      await sql.transaction(async (tx) => {
-        await upsertShop(tx, shop);
-        await tx.query('UPDATE shops SET uninstalled_at = COALESCE(uninstalled_at, now()) WHERE id = $1', [shop.id]);
-      });
+      await writeWithShop(shop, 'UPDATE shops SET uninstalled_at = COALESCE(uninstalled_at, now()) WHERE id = $1', [
+        shop.id,
+      ]);
     },
 
     async upsertCustomer(shop: ShopRecord, c: CustomerRecord): Promise<void> {
-      await sql.transaction(async (tx) => {
-        await upsertShop(tx, shop);
-        await tx.query(
-          `INSERT INTO customers (shop_id, id, email, phone, first_name, last_name, data)
-           VALUES ($1, $2, $3, $4, $5, $6, $7)
-           ON CONFLICT (shop_id, id) DO UPDATE SET email = EXCLUDED.email, phone = EXCLUDED.phone,
-             first_name = EXCLUDED.first_name, last_name = EXCLUDED.last_name, data = EXCLUDED.data,
-             updated_at = now()`,
-          [c.shopId, c.id, c.email, c.phone, c.firstName, c.lastName, c.data],
-        );
-      });
+      await writeWithShop(
+        shop,
+        `INSERT INTO customers (shop_id, id, email, phone, first_name, last_name, data)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)
+         ON CONFLICT (shop_id, id) DO UPDATE SET email = EXCLUDED.email, phone = EXCLUDED.phone,
+           first_name = EXCLUDED.first_name, last_name = EXCLUDED.last_name, data = EXCLUDED.data,
+           updated_at = now()`,
+        [c.shopId, c.id, c.email, c.phone, c.firstName, c.lastName, c.data],
+      );
     },
 
     async upsertOrder(shop: ShopRecord, o: OrderRecord): Promise<void> {
-      await sql.transaction(async (tx) => {
-        await upsertShop(tx, shop);
-        await tx.query(
-          `INSERT INTO orders (shop_id, id, customer_id, email, total, currency, data)
-           VALUES ($1, $2, $3, $4, $5, $6, $7)
-           ON CONFLICT (shop_id, id) DO UPDATE SET customer_id = EXCLUDED.customer_id, email = EXCLUDED.email,
-             total = EXCLUDED.total, currency = EXCLUDED.currency, data = EXCLUDED.data, updated_at = now()`,
-          [o.shopId, o.id, o.customerId, o.email, o.total, o.currency, o.data],
-        );
-      });
+      await writeWithShop(
+        shop,
+        `INSERT INTO orders (shop_id, id, customer_id, email, total, currency, data)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)
+         ON CONFLICT (shop_id, id) DO UPDATE SET customer_id = EXCLUDED.customer_id, email = EXCLUDED.email,
+           total = EXCLUDED.total, currency = EXCLUDED.currency, data = EXCLUDED.data, updated_at = now()`,
+        [o.shopId, o.id, o.customerId, o.email, o.total, o.currency, o.data],
+      );
     },
 
     /**
