@@ -348,12 +348,16 @@ export function createReceiver<P extends Provider<any, any, any>>(
   const track = (task: Promise<unknown>, event: AnyEvent) => {
     inFlight.set(task, { name: event.name, id: event.id });
     stats.inFlight = inFlight.size;
-    const untrack = () => {
-      inFlight.delete(task);
-      stats.inFlight = inFlight.size;
-    };
-    // then(f, f), not finally(): finally() builds a second promise chain to pass the outcome through.
-    task.then(untrack, untrack);
+    // then(), not finally(): finally() builds a second promise chain to pass the outcome through.
+    task.then(
+      () => untrack(task),
+      () => untrack(task),
+    );
+  };
+
+  const untrack = (task: Promise<unknown>) => {
+    inFlight.delete(task);
+    stats.inFlight = inFlight.size;
   };
 
   /** The background path: handlers with retries, dead letter, then mark done. */
