@@ -2,8 +2,9 @@
  * hookinbox benchmark. Each row's server runs in its own child process on 127.0.0.1; this process drives them over
  * loopback, one at a time, and prints one table whose ratios all come from this one run.
  *
- *   pnpm bench [--duration 10] [--rounds 2] [--warmup 2] [--connections 32] [--rate 200]
- *              [--only fastify-bare,fastify-memory] [--smoke] [--cpu-prof] [--json out.json] [--markdown out.md]
+ *   pnpm bench [--duration 10] [--rounds 2] [--warmup 2] [--connections 32] [--rate 200] [--pool 65536]
+ *              [--only fastify-bare,fastify-memory] [--diagnostics] [--smoke] [--cpu-prof]
+ *              [--json out.json] [--markdown out.md]
  *
  * Every server is started and warmed up first; then each row gets `--duration` seconds of load in all, split into
  * `--rounds` rounds that visit the rows in turn (forwards, then backwards). A change in the machine's background
@@ -43,7 +44,8 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '32' },
     only: { type: 'string' },
     rate: { type: 'string', default: '200' },
-    pool: { type: 'string', default: '65536' },
+    pool: { type: 'string' },
+    diagnostics: { type: 'boolean', default: false },
     smoke: { type: 'boolean', default: false },
     'cpu-prof': { type: 'boolean', default: false },
     json: { type: 'string' },
@@ -57,7 +59,7 @@ const rounds = Number(values.rounds ?? (smoke ? 1 : 2));
 const warmup = Number(values.warmup ?? (smoke ? 0.5 : 2));
 const connections = Number(values.connections);
 const rate = Number(values.rate);
-const poolSize = Number(values.pool);
+const poolSize = Number(values.pool ?? (smoke ? 8_192 : 65_536));
 for (const [name, value] of Object.entries({ duration, rounds, warmup, connections, rate, pool: poolSize })) {
   if (!Number.isFinite(value) || value < 0 || (name !== 'warmup' && value === 0)) {
     console.error(`bench: --${name} must be a positive number`);
@@ -69,7 +71,7 @@ if (!Number.isInteger(rounds)) {
   process.exit(2);
 }
 
-let rows = ROWS.filter((r) => !r.diagnostic);
+let rows = values.diagnostics ? ROWS : ROWS.filter((r) => !r.diagnostic);
 if (values.only) {
   const wanted = values.only.split(',').map((s) => s.trim());
   const unknown = wanted.filter((id) => !ROWS.some((r) => r.id === id));
