@@ -2,7 +2,7 @@
  * hookinbox benchmark. Each row's server runs in its own child process on 127.0.0.1; this process drives them over
  * loopback, one at a time, and prints one table whose ratios all come from this one run.
  *
- *   pnpm bench [--duration 10] [--rounds 2] [--warmup 2] [--connections 32] [--rate 200] [--pool 65536]
+ *   pnpm bench [--duration 10] [--rounds 5] [--warmup 2] [--connections 32] [--rate 200] [--pool 65536]
  *              [--only fastify-bare,fastify-memory] [--diagnostics] [--smoke] [--cpu-prof]
  *              [--json out.json] [--markdown out.md]
  *
@@ -55,7 +55,7 @@ const { values } = parseArgs({
 
 const smoke = values.smoke === true;
 const duration = Number(values.duration ?? (smoke ? 1.5 : 10));
-const rounds = Number(values.rounds ?? (smoke ? 1 : 2));
+const rounds = Number(values.rounds ?? (smoke ? 1 : 5));
 const warmup = Number(values.warmup ?? (smoke ? 0.5 : 2));
 const connections = Number(values.connections);
 const rate = Number(values.rate);
