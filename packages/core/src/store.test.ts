@@ -53,4 +53,46 @@ describe('createMemoryStore', () => {
     expect(ca.token).not.toBe(cb.token);
     expect(await a.commit('k', cb.token, 1_000)).toBe(false);
   });
+
+  it('keeps every key and the least-recently-used order while its table grows', async () => {
+    // 3,000 keys outgrow the first table (1,024 slots) twice.
+    const store = createMemoryStore({ maxEntries: 3_000 });
+    for (let i = 0; i < 3_000; i++) {
+      const claim = await store.claim(`key-${i}`, 60_000);
+      if (claim.status !== 'claimed') throw new Error(`key-${i} was not new`);
+      expect(await store.commit(`key-${i}`, claim.token, 60_000)).toBe(true);
+    }
+    expect((await store.claim('key-0', 1_000)).status).toBe('done'); // key-0 is now the most recently used
+    expect((await store.claim('key-2999', 1_000)).status).toBe('done');
+    expect((await store.claim('new-1', 1_000)).status).toBe('claimed'); // full: forgets key-1, the least recent
+    expect((await store.claim('key-0', 1_000)).status).toBe('done');
+    expect((await store.claim('key-1', 1_000)).status).toBe('claimed');
+    expect((await store.claim('key-3', 1_000)).status).toBe('done');
+  });
+
+  it('reuses released and expired slots without losing the keys it still holds (fake timers)', async () => {
+    vi.useFakeTimers();
+    const store = createMemoryStore({ maxEntries: 100, clock: Date });
+    for (let i = 0; i < 50; i++) {
+      const claim = await store.claim(`kept-${i}`, 60_000);
+      if (claim.status === 'claimed') await store.commit(`kept-${i}`, claim.token, 3_600_000);
+    }
+    // Thousands of short-lived claims, released or expired, leave removed slots behind and force the table to be
+    // rebuilt in place many times.
+    for (let i = 0; i < 5_000; i++) {
+      const claim = await store.claim(`brief-${i}`, 10);
+      if (claim.status !== 'claimed') throw new Error(`brief-${i} was not new`);
+      if (i % 2 === 1) {
+        vi.advanceTimersByTime(11);
+        expect(await store.commit(`brief-${i}`, claim.token, 60_000)).toBe(false); // the lease had ended
+        const again = await store.claim(`brief-${i}`, 10);
+        if (again.status !== 'claimed') throw new Error(`expired brief-${i} was not claimable`);
+        expect(await store.release(`brief-${i}`, again.token)).toBe(true);
+      } else {
+        expect(await store.release(`brief-${i}`, claim.token)).toBe(true);
+      }
+    }
+    for (let i = 0; i < 50; i++) expect((await store.claim(`kept-${i}`, 1_000)).status).toBe('done');
+    expect((await store.claim('brief-1', 1_000)).status).toBe('claimed');
+  });
 });
