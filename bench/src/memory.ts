@@ -56,13 +56,13 @@ const after = process.memoryUsage();
 const probe = await store.claim(`genstore:${randomUUID()}`, 1_000);
 const rssMb = (after.rss - before.rss) / MB;
 const heapMb = (after.heapUsed - before.heapUsed) / MB;
-const externalMb = (after.external + after.arrayBuffers - before.external - before.arrayBuffers) / MB;
+const buffersMb = (after.arrayBuffers - before.arrayBuffers) / MB;
 console.log(
   `memory store: ${committed.toLocaleString('en-US')} keys of 45 characters remembered in ${seconds.toFixed(1)} s ` +
     `(${Math.round((2 * count) / seconds).toLocaleString('en-US')} claim+commit ops/s); probe ${probe.status}`,
 );
 console.log(
-  `RSS growth ${rssMb.toFixed(1)} MB (heap ${heapMb.toFixed(1)} MB, array buffers and external ${externalMb.toFixed(1)} MB); ` +
+  `RSS growth ${rssMb.toFixed(1)} MB (JS heap ${heapMb.toFixed(1)} MB, array buffers ${buffersMb.toFixed(1)} MB); ` +
     `${((after.rss - before.rss) / count).toFixed(0)} bytes per key; target < ${maxMb} MB`,
 );
 if (committed !== count) {
