@@ -236,7 +236,8 @@ export function createReceiver<P extends Provider<any, any, any>>(
 
   const respond = (status: number, body: string, headers?: Record<string, string>): WebhookResponse => ({
     status,
-    headers: headers ? { ...JSON_HEADERS, ...headers } : { ...JSON_HEADERS },
+    // A literal, not a spread, on the path every acknowledgement takes; each response still gets its own object.
+    headers: headers ? { ...JSON_HEADERS, ...headers } : { 'content-type': JSON_HEADERS['content-type'] },
     body,
   });
 
