@@ -1,4 +1,5 @@
 import * as crypto from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 
 /**
  * Result of {@link DedupeStore.claim}:
@@ -34,14 +35,14 @@ export interface MemoryStoreOptions {
 }
 
 const DONE = 0;
-const DONE_RESULT: ClaimResult = Object.freeze({ status: 'done' });
-const IN_FLIGHT_RESULT: ClaimResult = Object.freeze({ status: 'in-flight' });
+const NO_AGE_UPDATE = { updateAgeOnGet: false } as const;
 
 /**
- * The memory store keeps 16 bytes of a SHA-256 digest of each key instead of the key, whatever the key's length or
- * how it was built (a concatenated string can keep its parts alive): that is what fits a million keys in about
- * 85 MB. `crypto.hash` (Node ≥ 20.12) is a one-shot digest about twice as fast as `createHash`; older Node 20
- * releases fall back to the latter.
+ * The memory store keeps a SHA-256 digest of each key instead of the key: 32 bytes as a one-byte string, whatever
+ * the key's length or how it was built (a concatenated string can keep its parts alive). That is what fits a
+ * million keys in well under 256 MB. Two keys share an entry only if their SHA-256 digests collide, which nobody
+ * has ever produced, by chance or on purpose, so claims stay exact. `crypto.hash` (Node ≥ 20.12) is a one-shot
+ * digest about twice as fast as `createHash`; older Node 20 releases fall back to the latter.
  */
 const digestOf: (key: string) => string =
   typeof crypto.hash === 'function'
@@ -49,234 +50,53 @@ const digestOf: (key: string) => string =
     : (key) => crypto.createHash('sha256').update(key).digest('binary');
 
 /**
- * The default store: process memory. Right for a single instance; use `@hookinbox/redis` when more than one instance
- * receives deliveries.
+ * The default store: process memory on lru-cache. Right for a single instance; use `@hookinbox/redis` when more
+ * than one instance receives deliveries.
  *
- * Keys live in a {@link DigestTable}: typed arrays only, 41 bytes per slot with at most half the slots in use, so
- * a million remembered keys take about 85 MB and the garbage collector never has to walk them.
+ * Each key costs one entry: a 32-byte digest of the key and a small integer, so a million remembered keys fit in
+ * about 160 MB.
  */
 export function createMemoryStore(options: MemoryStoreOptions = {}): DedupeStore {
   const maxEntries = options.maxEntries ?? 500_000;
   if (!Number.isInteger(maxEntries) || maxEntries < 1) {
     throw new TypeError('@hookinbox/core: memory store maxEntries must be a positive integer');
   }
-  const clock = options.clock ?? performance;
-  const table = new DigestTable(maxEntries);
-  // A per-store salt in every digest: nobody can choose keys that pile up in one region of the table.
-  const salt = crypto.randomBytes(16).toString('hex');
+  // Values: DONE, or a positive lease number. Numbers keep each entry small (no per-entry token string).
+  const cache = new LRUCache<string, number>({
+    max: maxEntries,
+    ttlAutopurge: false,
+    allowStale: false,
+    ...(options.clock ? { perf: options.clock } : {}),
+  });
   const prefix = crypto.randomBytes(4).toString('hex');
   let next = 1;
 
-  /** The slot of a key while its entry lives; an expired entry is forgotten on the way. */
-  const live = (key: string, now: number): number => {
-    table.load(digestOf(salt + key));
-    const slot = table.find();
-    if (slot === NONE || (table.expires[slot] as number) >= now) return slot;
-    table.remove(slot);
-    return NONE;
+  const owner = (digest: string, token: string): boolean => {
+    const value = cache.get(digest, NO_AGE_UPDATE);
+    return value !== undefined && value !== DONE && `${prefix}-${value}` === token;
   };
-
-  const owns = (slot: number, token: string): boolean =>
-    slot !== NONE && table.values[slot] !== DONE && `${prefix}-${table.values[slot]}` === token;
 
   return {
     async claim(key, leaseMs) {
-      const now = clock.now();
-      const found = live(key, now);
-      if (found !== NONE) {
-        table.touch(found);
-        return table.values[found] === DONE ? DONE_RESULT : IN_FLIGHT_RESULT;
-      }
+      const digest = digestOf(key);
+      const value = cache.get(digest, NO_AGE_UPDATE);
+      if (value === DONE) return { status: 'done' };
+      if (value !== undefined) return { status: 'in-flight' };
       const lease = next++;
-      table.insert(lease, now + leaseMs);
+      cache.set(digest, lease, { ttl: leaseMs });
       return { status: 'claimed', token: `${prefix}-${lease}` };
     },
     async commit(key, token, ttlMs) {
-      const now = clock.now();
-      const slot = live(key, now);
-      if (!owns(slot, token)) return false;
-      table.values[slot] = DONE;
-      table.expires[slot] = now + ttlMs;
-      table.touch(slot);
+      const digest = digestOf(key);
+      if (!owner(digest, token)) return false;
+      cache.set(digest, DONE, { ttl: ttlMs });
       return true;
     },
     async release(key, token) {
-      const slot = live(key, clock.now());
-      if (!owns(slot, token)) return false;
-      table.remove(slot);
+      const digest = digestOf(key);
+      if (!owner(digest, token)) return false;
+      cache.delete(digest);
       return true;
     },
   };
-}
-
-const NONE = -1;
-const EMPTY = 0;
-const FULL = 1;
-/** A removed entry: probing goes on past it, an insert may reuse it. */
-const GONE = 2;
-
-/**
- * An open-addressing hash table of 128-bit digests with an LRU list, in typed arrays only. A key is the first 16
- * bytes of a salted SHA-256: two distinct keys share an entry with probability about n² / 2¹²⁹ (below 10⁻²⁶ for a
- * million keys), so claims stay exact. Slots stay where they are until the table is rebuilt, so the LRU list links
- * slot numbers; a rebuild (to grow, or to clear removed slots) walks the list and keeps its order. At most half the
- * slots are in use, so a probe is short.
- */
-class DigestTable {
-  values = new Float64Array(0);
-  expires = new Float64Array(0);
-  private state = new Uint8Array(0);
-  private words = new Uint32Array(0);
-  private prev = new Int32Array(0);
-  private next = new Int32Array(0);
-  private capacity = 0;
-  private mask = 0;
-  private size = 0;
-  private gone = 0;
-  private head = NONE;
-  private tail = NONE;
-  // The digest of the current operation, set by load().
-  private h0 = 0;
-  private h1 = 0;
-  private h2 = 0;
-  private h3 = 0;
-
-  constructor(private readonly max: number) {
-    this.allocate(Math.min(1_024, capacityFor(max)));
-  }
-
-  /** Take the first 16 bytes of a binary digest string as the key of the next find() or insert(). */
-  load(digest: string): void {
-    this.h0 = word(digest, 0);
-    this.h1 = word(digest, 4);
-    this.h2 = word(digest, 8);
-    this.h3 = word(digest, 12);
-  }
-
-  find(): number {
-    const { state, words, mask } = this;
-    for (let i = this.h0 & mask; ; i = (i + 1) & mask) {
-      const s = state[i];
-      if (s === EMPTY) return NONE;
-      const w = i * 4;
-      if (
-        s === FULL &&
-        words[w] === this.h0 &&
-        words[w + 1] === this.h1 &&
-        words[w + 2] === this.h2 &&
-        words[w + 3] === this.h3
-      ) {
-        return i;
-      }
-    }
-  }
-
-  /** Add the loaded digest, which find() did not find; the least recently used entry makes room when full. */
-  insert(value: number, expires: number): void {
-    if (this.size >= this.max) this.remove(this.head);
-    if ((this.size + 1) * 2 > this.capacity) this.rebuild(this.capacity * 2);
-    else if ((this.size + this.gone + 1) * 4 > this.capacity * 3) this.rebuild(this.capacity);
-    const { state, mask } = this;
-    let i = this.h0 & mask;
-    while (state[i] === FULL) i = (i + 1) & mask;
-    if (state[i] === GONE) this.gone--;
-    this.place(i, this.h0, this.h1, this.h2, this.h3, value, expires);
-  }
-
-  remove(slot: number): void {
-    this.state[slot] = GONE;
-    this.unlink(slot);
-    this.size--;
-    this.gone++;
-  }
-
-  /** Mark a slot the most recently used. */
-  touch(slot: number): void {
-    if (slot === this.tail) return;
-    this.unlink(slot);
-    this.append(slot);
-  }
-
-  private place(i: number, h0: number, h1: number, h2: number, h3: number, value: number, expires: number): void {
-    const w = i * 4;
-    this.state[i] = FULL;
-    this.words[w] = h0;
-    this.words[w + 1] = h1;
-    this.words[w + 2] = h2;
-    this.words[w + 3] = h3;
-    this.values[i] = value;
-    this.expires[i] = expires;
-    this.size++;
-    this.append(i);
-  }
-
-  private allocate(capacity: number): void {
-    this.capacity = capacity;
-    this.mask = capacity - 1;
-    this.state = new Uint8Array(capacity);
-    this.words = new Uint32Array(capacity * 4);
-    this.values = new Float64Array(capacity);
-    this.expires = new Float64Array(capacity);
-    this.prev = new Int32Array(capacity);
-    this.next = new Int32Array(capacity);
-    this.size = 0;
-    this.gone = 0;
-    this.head = NONE;
-    this.tail = NONE;
-  }
-
-  /** Re-insert every entry, least recently used first, into fresh arrays of `capacity` slots. */
-  private rebuild(capacity: number): void {
-    const { words, values, expires, next } = this;
-    let slot = this.head;
-    this.allocate(capacity);
-    const { state, mask } = this;
-    while (slot !== NONE) {
-      const w = slot * 4;
-      const h0 = words[w] as number;
-      let i = h0 & mask;
-      while (state[i] !== EMPTY) i = (i + 1) & mask;
-      this.place(
-        i,
-        h0,
-        words[w + 1] as number,
-        words[w + 2] as number,
-        words[w + 3] as number,
-        values[slot] as number,
-        expires[slot] as number,
-      );
-      slot = next[slot] as number;
-    }
-  }
-
-  private append(slot: number): void {
-    this.prev[slot] = this.tail;
-    this.next[slot] = NONE;
-    if (this.tail === NONE) this.head = slot;
-    else this.next[this.tail] = slot;
-    this.tail = slot;
-  }
-
-  private unlink(slot: number): void {
-    const before = this.prev[slot] as number;
-    const after = this.next[slot] as number;
-    if (before === NONE) this.head = after;
-    else this.next[before] = after;
-    if (after === NONE) this.tail = before;
-    else this.prev[after] = before;
-  }
-}
-
-/** The smallest power of two that keeps `entries` at most half full. */
-function capacityFor(entries: number): number {
-  let capacity = 16;
-  while (capacity < entries * 2) capacity *= 2;
-  return capacity;
-}
-
-/** Four bytes of a binary string, little-endian, as an unsigned 32-bit number. */
-function word(s: string, at: number): number {
-  return (
-    (s.charCodeAt(at) | (s.charCodeAt(at + 1) << 8) | (s.charCodeAt(at + 2) << 16) | (s.charCodeAt(at + 3) << 24)) >>> 0
-  );
 }
