@@ -33,6 +33,12 @@ describe('util', () => {
     if (parsed.ok) expect(Object.keys(parsed.value as object)).toEqual(['a']);
     const ctor = parseJsonSafe('{"constructor":{"prototype":{"polluted":true}},"b":{"constructor":"kept"}}');
     expect(ctor).toEqual({ ok: true, value: { b: { constructor: 'kept' } } });
+    // A key spelled with escapes is still caught.
+    const escaped = parseJsonSafe('{"\\u005f_proto__":{"polluted":true},"\\u0063onstructor":{"prototype":{}},"a":1}');
+    expect(escaped).toEqual({ ok: true, value: { a: 1 } });
+    // Many brackets side by side are not deep nesting.
+    const wide = `[${Array.from({ length: 200 }, () => '{}').join(',')}]`;
+    expect(parseJsonSafe(wide).ok).toBe(true);
     expect(parseJsonSafe('{nope').ok).toBe(false);
     expect(parseJsonSafe('"a\\"[["', 1)).toEqual({ ok: true, value: 'a"[[' });
   });

@@ -49,15 +49,43 @@ function dropPollutingKeys(key: string, value: unknown): unknown {
 
 /**
  * JSON.parse that refuses what no provider sends and what would harm the app: bodies nested deeper than
- * `maxDepth`, and `__proto__` or `constructor.prototype` keys (which JSON.parse creates as own properties; later merging them
- * could pollute prototypes). Returns undefined for invalid JSON.
+ * `maxDepth`, and `__proto__` or `constructor.prototype` keys (which JSON.parse creates as own properties; merging
+ * them later could pollute prototypes).
+ *
+ * Both checks cost a pass over the text, so each runs only when it could matter: the depth scan when the text has
+ * more than `maxDepth` opening brackets at all, the key filter when the text spells `__proto__` or `constructor`, or
+ * has a `\u` escape that could spell them.
  */
 export function parseJsonSafe(
   text: string,
   maxDepth = 64,
 ): { ok: true; value: unknown } | { ok: false; reason: string } {
+  if (moreThan(text, maxDepth) && nestedDeeperThan(text, maxDepth)) {
+    return { ok: false, reason: `nested deeper than ${maxDepth} levels` };
+  }
+  const filter = text.includes('__proto__') || text.includes('constructor') || text.includes('\\u');
+  let value: unknown;
+  try {
+    value = filter ? JSON.parse(text, dropPollutingKeys) : JSON.parse(text);
+  } catch {
+    return { ok: false, reason: 'not valid JSON' };
+  }
+  return { ok: true, value };
+}
+
+/** True when the text holds more than `limit` opening brackets (native searches, no per-character loop). */
+function moreThan(text: string, limit: number): boolean {
+  let count = 0;
+  for (const bracket of ['{', '[']) {
+    for (let i = text.indexOf(bracket); i !== -1; i = text.indexOf(bracket, i + 1)) {
+      if (++count > limit) return true;
+    }
+  }
+  return false;
+}
+
+function nestedDeeperThan(text: string, maxDepth: number): boolean {
   let depth = 0;
-  let max = 0;
   let inString = false;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
@@ -66,16 +94,8 @@ export function parseJsonSafe(
       else if (c === 34 /* " */) inString = false;
     } else if (c === 34) inString = true;
     else if (c === 123 || c === 91) {
-      depth++;
-      if (depth > max) max = depth;
-      if (max > maxDepth) return { ok: false, reason: `nested deeper than ${maxDepth} levels` };
+      if (++depth > maxDepth) return true;
     } else if (c === 125 || c === 93) depth--;
   }
-  let value: unknown;
-  try {
-    value = JSON.parse(text, dropPollutingKeys);
-  } catch {
-    return { ok: false, reason: 'not valid JSON' };
-  }
-  return { ok: true, value };
+  return false;
 }
