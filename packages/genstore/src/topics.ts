@@ -21,7 +21,21 @@ export type AppUninstalledPayload = {
   [key: string]: unknown;
 };
 
-const object = () => z.looseObject({});
+const looseObject = z.looseObject({});
+
+/**
+ * Any JSON object, every field kept. A plain-object test on the way in, so the common case costs no copy of the
+ * payload; zod only describes what is wrong when it is not an object.
+ */
+const OBJECT: PayloadSchema<GenstoreObjectPayload> = {
+  safeParse(value) {
+    if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+      return { success: true, data: value as GenstoreObjectPayload };
+    }
+    return looseObject.safeParse(value) as { success: false; error: unknown };
+  },
+};
+const object = () => OBJECT;
 
 const appUninstalledSchema = z.looseObject({
   uninstalled: z.looseObject({ clientId: z.string(), shopId: z.union([z.string(), z.number()]) }),
