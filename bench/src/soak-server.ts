@@ -1,5 +1,5 @@
 /**
- * The server side of `pnpm soak`, run by scripts/soak.ts as a child process with an IPC channel, so its memory and
+ * The server side of `pnpm soak`, run by bench/src/soak.ts as a child process with an IPC channel, so its memory and
  * handles are measured apart from the load generator.
  *
  * SOAK_TARGET=example serves the GDPR example on Fastify (examples/gdpr-fastify) with an in-memory database and
@@ -27,9 +27,9 @@ interface Served {
 }
 
 async function serveExample(): Promise<Served> {
-  const { createApp } = await import('../examples/gdpr-fastify/src/app.js');
-  const { loadConfig } = await import('../examples/shared/src/config.js');
-  const { createLogger } = await import('../examples/shared/src/logger.js');
+  const { createApp } = await import('../../examples/gdpr-fastify/src/app.js');
+  const { loadConfig } = await import('../../examples/shared/src/config.js');
+  const { createLogger } = await import('../../examples/shared/src/logger.js');
   const exportsDir = mkdtempSync(join(tmpdir(), 'hookinbox-soak-'));
   const config = loadConfig('gdpr-fastify', {
     PORT: '0',

@@ -12,9 +12,9 @@
 import { fork } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
 
 const { values } = parseArgs({
   options: {
@@ -31,13 +31,9 @@ if (!(seconds > 0) || !(connections > 0) || !(intervalMs > 0)) {
   console.error('soak: --seconds, --connections and --interval must be positive numbers');
   process.exit(2);
 }
-const exampleApp = fileURLToPath(new URL('../examples/gdpr-fastify/src/app.ts', import.meta.url));
+const exampleApp = fileURLToPath(new URL('../../examples/gdpr-fastify/src/app.ts', import.meta.url));
 const target = values.target ?? (existsSync(exampleApp) ? 'example' : 'plain');
 const secret = 'soak-client-secret';
-
-// autocannon is a dependency of the bench package, not of the workspace root.
-const requireFromBench = createRequire(new URL('../bench/package.json', import.meta.url));
-const autocannon = requireFromBench('autocannon') as typeof import('autocannon');
 
 interface Sample {
   rss: number;
