@@ -168,7 +168,10 @@ export function describeConformance(harness: AdapterHarness): void {
     });
 
     it('a handler that takes 2 s does not delay the answer', async () => {
-      const { receiver, mounted } = await setup();
+      const latency = new Map<string, number>();
+      const { receiver, mounted } = await setup({
+        hooks: { onAcknowledged: ({ id, latencyMs }) => latency.set(id, latencyMs) },
+      });
       let finished = false;
       receiver.on('thing/created', async () => {
         await sleep(2_000);
@@ -180,8 +183,10 @@ export function describeConformance(harness: AdapterHarness): void {
       const roundTrip = performance.now() - started;
       expect(res.status).toBe(200);
       expect(finished).toBe(false);
-      expect(roundTrip).toBeLessThan(250);
-      expect(receiver.stats().ackLatencyMs.max).toBeLessThan(50);
+      // The receiver answered within 50 ms of taking the delivery; the whole round trip, on a loaded test machine,
+      // still comes nowhere near the handler's 2 s.
+      expect(latency.get('slow-1')).toBeLessThan(50);
+      expect(roundTrip).toBeLessThan(500);
       await receiver.close({ timeoutMs: 5_000 });
       expect(finished).toBe(true);
     });
@@ -329,6 +334,23 @@ export function describeConformance(harness: AdapterHarness): void {
         const third = await mounted.send(delivery({ id: 'sync-2' }));
         expect(JSON.parse(third.text).duplicate).toBe(true);
         expect(calls).toBe(2);
+      });
+
+      it("the provider's retry after a partial failure runs only the handler that failed", async () => {
+        const { receiver, mounted } = await setup({ ack: { mode: 'after-handlers', timeoutMs: 2_000 } });
+        let saves = 0;
+        let mails = 0;
+        receiver
+          .on('thing/created', () => {
+            saves++;
+          })
+          .on('thing/*', () => {
+            mails++;
+            if (mails === 1) throw new Error('mail server down');
+          });
+        expect((await mounted.send(delivery({ id: 'sync-4' }))).status).toBe(500);
+        expect((await mounted.send(delivery({ id: 'sync-4' }))).status).toBe(200);
+        expect({ saves, mails }).toEqual({ saves: 1, mails: 2 });
       });
 
       it('past the deadline it answers the configured status while the handler goes on', async () => {

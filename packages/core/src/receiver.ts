@@ -139,6 +139,8 @@ export interface Receiver<E extends EventMap = EventMap, TMeta = Record<string, 
 }
 
 interface Registration {
+  /** Registration order and pattern: the same in every instance that registers the same handlers. */
+  id: string;
   pattern: string;
   matches: (name: string) => boolean;
   handler: Handler<AnyEvent>;
@@ -299,12 +301,19 @@ export function createReceiver<P extends Provider<any, any, any>>(
   };
 
   /** Run every matching handler once or with retries; resolve with the handlers that still failed. */
-  const runAll = async (event: AnyEvent, log: Logger, attempts: number): Promise<HandlerFailure[]> => {
+  const runAll = async (
+    event: AnyEvent,
+    log: Logger,
+    attempts: number,
+    remember = false,
+  ): Promise<HandlerFailure[]> => {
     const regs = routes(event.name);
     const started = performance.now();
     let failures: HandlerFailure[];
     if (regs.length === 1) {
       failures = await runHandler(regs[0] as Registration, event, log, attempts);
+    } else if (remember) {
+      failures = (await Promise.all(regs.map((r) => runRemembered(r, event, log)))).flat();
     } else {
       failures = (await Promise.all(regs.map((r) => runHandler(r, event, log, attempts)))).flat();
     }
@@ -312,6 +321,27 @@ export function createReceiver<P extends Provider<any, any, any>>(
       stats.handled++;
       if (hooks.onHandled) callHook('onHandled', { event, durationMs: performance.now() - started });
     }
+    return failures;
+  };
+
+  /**
+   * One call of one of several handlers, remembered under a key of its own (after-handlers mode). When another
+   * handler fails, the claim is released and the provider retries: the handlers that already succeeded are then
+   * skipped, so a retry never runs a handler twice. If the store fails here the handler runs anyway, as before.
+   */
+  const runRemembered = async (reg: Registration, event: AnyEvent, log: Logger): Promise<HandlerFailure[]> => {
+    const key = `${event.id}\u0000${reg.id}`;
+    let subToken: string | undefined;
+    try {
+      const claim = await store.claim(key, leaseMs);
+      if (claim.status === 'done') return NONE;
+      if (claim.status === 'claimed') subToken = claim.token;
+    } catch (error) {
+      callHook('onStoreError', { error, policy: onStoreError, operation: 'claim' });
+    }
+    const failures = await runHandler(reg, event, log, 1);
+    if (failures.length === 0) await commit(key, subToken, log);
+    else await release(key, subToken, log);
     return failures;
   };
 
@@ -488,7 +518,7 @@ export function createReceiver<P extends Provider<any, any, any>>(
 
     // after-handlers: one attempt of each handler within the deadline.
     let timedOut = false;
-    const attempt = runAll(event, log, 1);
+    const attempt = runAll(event, log, 1, true);
     const task = attempt.then(async (failures) => {
       if (!timedOut) {
         if (failures.length === 0) await commit(dedupeKey, token, log);
@@ -547,7 +577,13 @@ export function createReceiver<P extends Provider<any, any, any>>(
       }
       if (typeof handler !== 'function')
         throw new TypeError(`@hookinbox/core: the handler for ${pattern} is not a function`);
-      registrations.push({ pattern, matches: compilePattern(pattern), handler, where: registerOptions?.where });
+      registrations.push({
+        id: `${registrations.length}:${pattern}`,
+        pattern,
+        matches: compilePattern(pattern),
+        handler,
+        where: registerOptions?.where,
+      });
       routeCache.clear();
       checked = false;
       return this;
