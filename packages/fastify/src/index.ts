@@ -16,6 +16,7 @@ export interface HookinboxFastifyOptions {
 }
 
 const STREAM = Symbol('hookinbox.stream');
+const JSON_TYPE = 'application/json; charset=utf-8';
 const CONTENT_TYPE = Symbol('hookinbox.contentType');
 /**
  * Types Fastify is known to accept, which the platforms send on nearly every delivery: left as they are, they spare
@@ -96,7 +97,12 @@ const plugin: FastifyPluginAsync<HookinboxFastifyOptions> = async (fastify, opti
             body: JSON.stringify(err.toJSON()),
           };
         }
-        return reply.code(response.status).headers(response.headers).send(response.body);
+        reply.code(response.status);
+        // Extra headers (Retry-After, Allow, …) come only with errors; reply.type() is the cheapest way to set the rest.
+        for (const name in response.headers) {
+          if (name !== 'content-type') reply.header(name, response.headers[name]);
+        }
+        return reply.type(response.headers['content-type'] ?? JSON_TYPE).send(response.body);
       },
     });
   });
