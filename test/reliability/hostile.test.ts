@@ -3,7 +3,7 @@ import { inspect } from 'node:util';
 import { createReceiver, type DedupeStore, type Logger, type Provider, type WebhookEvent } from '@hookinbox/core';
 import { geins } from '@hookinbox/geins';
 import { computeGenstoreSignature, genstore } from '@hookinbox/genstore';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ADAPTERS, type AdapterName, type Served, serve } from './servers.js';
 import {
   geinsRequest,
@@ -13,22 +13,14 @@ import {
   type TestRequest,
   type TestResponse,
   trackingStore,
+  watchUnexpectedErrors,
 } from './support.js';
 
 const GENSTORE_SECRET = 'gs-hostile-secret-91c4e2';
 const GEINS_SECRET = 'geins-hostile-secret-3f8a17';
 const quiet: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
-const unexpected: unknown[] = [];
-const onUnexpected = (error: unknown) => unexpected.push(error);
-beforeAll(() => {
-  process.on('unhandledRejection', onUnexpected);
-  process.on('uncaughtException', onUnexpected);
-});
-afterAll(() => {
-  process.off('unhandledRejection', onUnexpected);
-  process.off('uncaughtException', onUnexpected);
-});
+const unexpected = watchUnexpectedErrors();
 afterEach(() => {
   expect(unexpected).toEqual([]);
 });

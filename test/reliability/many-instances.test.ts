@@ -1,12 +1,12 @@
 import { Agent } from 'node:http';
 import { sha256Hex } from '@hookinbox/core';
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { deleteKeys, redisUrl, uniquePrefix } from '../helpers/redis.js';
+import { describe, expect, it, vi } from 'vitest';
+import { redisUrl, uniquePrefix } from '../helpers/redis.js';
 import {
   genstoreRequest,
   pool,
   type ReceiverProcess,
+  receiverProcesses,
   send,
   sleep,
   startReceiverProcess,
@@ -16,18 +16,8 @@ import {
 const SECRET = 'gs-many-instances-secret';
 const TOPIC = 'orders/create';
 
-let admin: Redis;
-const prefixes: string[] = [];
-const processes: ReceiverProcess[] = [];
-
-beforeAll(() => {
-  admin = new Redis(redisUrl());
-});
-afterAll(async () => {
-  await Promise.all(processes.map((p) => p.kill()));
-  for (const prefix of prefixes) await deleteKeys(admin, prefix);
-  admin.disconnect();
-});
+const spawned = receiverProcesses();
+const { prefixes, processes } = spawned;
 
 /** Start receiver processes sharing one Redis under a key prefix of their own test. */
 async function instances(label: string, envs: Record<string, string>[]) {

@@ -16,8 +16,8 @@ import { computeGenstoreSignature, GENSTORE_TOPICS, genstore } from '@hookinbox/
 import express from 'express';
 import fc from 'fast-check';
 import Fastify from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { send, type TestRequest, type TestResponse, trackingStore } from './support.js';
+import { describe, expect, it } from 'vitest';
+import { send, type TestRequest, type TestResponse, trackingStore, watchUnexpectedErrors } from './support.js';
 
 /**
  * Generated requests against both adapters with both providers. Each case is checked against an oracle that knows
@@ -379,17 +379,7 @@ const hookinboxCodes = new Set(Object.keys(ERROR_CODES));
 /** Statuses a framework may answer with itself, before hookinbox sees the request (never 5xx). */
 const frameworkStatuses = new Set([400, 404, 405, 413, 415, 431]);
 
-const unexpected: unknown[] = [];
-const onUnexpected = (error: unknown) => unexpected.push(error);
-
-beforeAll(() => {
-  process.on('unhandledRejection', onUnexpected);
-  process.on('uncaughtException', onUnexpected);
-});
-afterAll(() => {
-  process.off('unhandledRejection', onUnexpected);
-  process.off('uncaughtException', onUnexpected);
-});
+const unexpected = watchUnexpectedErrors();
 
 const waitForIdle = async (receivers: Receiver<any, any>[]) => {
   const deadline = performance.now() + 5_000;

@@ -1,22 +1,11 @@
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deleteKeys, redisUrl, uniquePrefix } from '../helpers/redis.js';
-import { genstoreRequest, type ReceiverProcess, send, startReceiverProcess, type TestRequest } from './support.js';
+import { describe, expect, it } from 'vitest';
+import { redisUrl, uniquePrefix } from '../helpers/redis.js';
+import { genstoreRequest, receiverProcesses, send, startReceiverProcess, type TestRequest } from './support.js';
 
 const SECRET = 'gs-shutdown-secret';
 
-let admin: Redis;
-const prefixes: string[] = [];
-const processes: ReceiverProcess[] = [];
-
-beforeAll(() => {
-  admin = new Redis(redisUrl());
-});
-afterAll(async () => {
-  await Promise.all(processes.map((p) => p.kill()));
-  for (const prefix of prefixes) await deleteKeys(admin, prefix);
-  admin.disconnect();
-});
+const spawned = receiverProcesses();
+const { prefixes, processes } = spawned;
 
 async function start(env: Record<string, string>) {
   const prefix = uniquePrefix('shutdown');

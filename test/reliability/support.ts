@@ -4,6 +4,9 @@ import { type Agent, request } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { type ClaimResult, createMemoryStore, type DedupeStore } from '@hookinbox/core';
 import { computeGenstoreSignature } from '@hookinbox/genstore';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll } from 'vitest';
+import { deleteKeys, redisUrl } from '../helpers/redis.js';
 
 /** A request as the tests send it, to `fastify.inject`, a listening server, or `receiver.handle`. */
 export interface TestRequest {
@@ -252,4 +255,39 @@ export async function startReceiverProcess(env: Record<string, string>, startTim
     kill,
   };
   return proc;
+}
+
+/**
+ * Collects unhandled rejections and uncaught exceptions for the whole test file, so a test can assert there were
+ * none.
+ */
+export function watchUnexpectedErrors(): unknown[] {
+  const unexpected: unknown[] = [];
+  const onUnexpected = (error: unknown) => unexpected.push(error);
+  beforeAll(() => {
+    process.on('unhandledRejection', onUnexpected);
+    process.on('uncaughtException', onUnexpected);
+  });
+  afterAll(() => {
+    process.off('unhandledRejection', onUnexpected);
+    process.off('uncaughtException', onUnexpected);
+  });
+  return unexpected;
+}
+
+/**
+ * Receiver processes for one test file, sharing the tests' Redis: every process started is killed, and every key
+ * prefix used is deleted, when the file ends.
+ */
+export function receiverProcesses() {
+  const state = { admin: undefined as unknown as Redis, prefixes: [] as string[], processes: [] as ReceiverProcess[] };
+  beforeAll(() => {
+    state.admin = new Redis(redisUrl());
+  });
+  afterAll(async () => {
+    await Promise.all(state.processes.map((p) => p.kill()));
+    for (const prefix of state.prefixes) await deleteKeys(state.admin, prefix);
+    state.admin.disconnect();
+  });
+  return state;
 }
