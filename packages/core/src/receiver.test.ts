@@ -296,6 +296,33 @@ describe('failures around the handlers', () => {
   });
 });
 
+describe('handlers sharing a pattern', () => {
+  it('after the deadline only the handler that failed is retried and dead-lettered', async () => {
+    const onDeadLetter = vi.fn();
+    const r = make({
+      ack: { mode: 'after-handlers', timeoutMs: 20 },
+      retry: { attempts: 2, minDelayMs: 1, maxDelayMs: 1 },
+      hooks: { onDeadLetter },
+    });
+    let ok = 0;
+    let bad = 0;
+    r.on('thing/created', async () => {
+      await sleep(40);
+      ok++;
+    });
+    r.on('thing/created', async () => {
+      await sleep(40);
+      bad++;
+      throw new Error('second handler fails');
+    });
+    expect((await r.handle(delivery({ id: 'same-pattern' }))).status).toBe(200);
+    await settle(r);
+    expect({ ok, bad }).toEqual({ ok: 1, bad: 2 });
+    const { failures } = onDeadLetter.mock.calls[0]![0];
+    expect(failures.map((f: { handlerId: string }) => f.handlerId)).toEqual(['1:thing/created', '1:thing/created']);
+  });
+});
+
 describe('dispatch seam', () => {
   it('hands the event to a dispatcher, marks it done, and process() runs the handlers later', async () => {
     const queue: unknown[] = [];

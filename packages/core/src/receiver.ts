@@ -19,6 +19,8 @@ type AnyEvent = WebhookEvent<string, unknown, any>;
 export interface HandlerFailure {
   /** The pattern the handler was registered for. */
   pattern: string;
+  /** Which handler: its registration order and pattern (`"2:orders/*"`), unique even when patterns repeat. */
+  handlerId: string;
   attempt: number;
   error: unknown;
 }
@@ -285,7 +287,7 @@ export function createReceiver<P extends Provider<any, any, any>>(
       } catch (error) {
         stats.failed++;
         const willRetry = attempt < attempts;
-        failures.push({ pattern: reg.pattern, attempt, error });
+        failures.push({ pattern: reg.pattern, handlerId: reg.id, attempt, error });
         callHook('onFailed', { event, pattern: reg.pattern, attempt, error, willRetry });
         log.warn(
           { err: error, event: event.name, id: event.id, pattern: reg.pattern, attempt, willRetry },
@@ -529,14 +531,14 @@ export function createReceiver<P extends Provider<any, any, any>>(
       if (failures.length > 0) {
         const again = await Promise.all(
           routes(name)
-            .filter((r) => failures.some((f) => f.pattern === r.pattern))
+            .filter((r) => failures.some((f) => f.handlerId === r.id))
             .map((r) => runHandler(r, event, log, Math.max(1, opts.retry.attempts - 1))),
         );
         const still = again.flat();
         // A handler that succeeded on a retry is not dead-lettered.
-        const dead = routes(name).filter((r) => still.some((f) => f.pattern === r.pattern));
-        if (dead.length > 0) {
-          const all = [...failures, ...still].filter((f) => dead.some((r) => r.pattern === f.pattern));
+        const dead = new Set(still.map((f) => f.handlerId));
+        if (dead.size > 0) {
+          const all = [...failures, ...still].filter((f) => dead.has(f.handlerId));
           deadLetter(event, all, log);
         }
       }
