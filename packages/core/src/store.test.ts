@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createMemoryStore } from './store.js';
+import { createMemoryStore, memoryStoreWithNameBits } from './store.js';
 
 describe('createMemoryStore', () => {
   afterEach(() => {
@@ -54,8 +54,7 @@ describe('createMemoryStore', () => {
     expect(await a.commit('k', cb.token, 1_000)).toBe(false);
   });
 
-  it('keeps every key and the least-recently-used order while its table grows', async () => {
-    // 3,000 keys outgrow the first table (1,024 slots) twice.
+  it('keeps every key and the least-recently-used order up to its bound', async () => {
     const store = createMemoryStore({ maxEntries: 3_000 });
     for (let i = 0; i < 3_000; i++) {
       const claim = await store.claim(`key-${i}`, 60_000);
@@ -77,8 +76,7 @@ describe('createMemoryStore', () => {
       const claim = await store.claim(`kept-${i}`, 60_000);
       if (claim.status === 'claimed') await store.commit(`kept-${i}`, claim.token, 3_600_000);
     }
-    // Thousands of short-lived claims, released or expired, leave removed slots behind and force the table to be
-    // rebuilt in place many times.
+    // Thousands of short-lived claims, released or expired, free their slots again and again for new keys.
     for (let i = 0; i < 5_000; i++) {
       const claim = await store.claim(`brief-${i}`, 10);
       if (claim.status !== 'claimed') throw new Error(`brief-${i} was not new`);
@@ -94,5 +92,58 @@ describe('createMemoryStore', () => {
     }
     for (let i = 0; i < 50; i++) expect((await store.claim(`kept-${i}`, 1_000)).status).toBe('done');
     expect((await store.claim('brief-1', 1_000)).status).toBe('claimed');
+  });
+
+  describe('keys that share the 30 bits naming an entry', () => {
+    // Two bits: only 4 names, so nearly every key shares its name with another and goes to the overflow cache.
+    const crowded = (maxEntries: number) => memoryStoreWithNameBits({ maxEntries, clock: Date }, 2);
+
+    it('are told apart by their whole digest: each claim, commit and release acts on its own key', async () => {
+      const store = crowded(1_000);
+      const tokens: string[] = [];
+      for (let i = 0; i < 200; i++) {
+        const claim = await store.claim(`key-${i}`, 60_000);
+        if (claim.status !== 'claimed') throw new Error(`key-${i} was not new`);
+        tokens.push(claim.token);
+      }
+      for (let i = 0; i < 200; i++) expect((await store.claim(`key-${i}`, 60_000)).status).toBe('in-flight');
+      // Another key's token never commits or releases a key.
+      expect(await store.commit('key-1', tokens[0] as string, 60_000)).toBe(false);
+      expect(await store.release('key-1', tokens[0] as string)).toBe(false);
+      for (let i = 0; i < 200; i += 2) expect(await store.commit(`key-${i}`, tokens[i] as string, 60_000)).toBe(true);
+      for (let i = 1; i < 200; i += 2) expect(await store.release(`key-${i}`, tokens[i] as string)).toBe(true);
+      for (let i = 0; i < 200; i++) {
+        expect((await store.claim(`key-${i}`, 60_000)).status).toBe(i % 2 === 0 ? 'done' : 'claimed');
+      }
+    });
+
+    it('stay remembered when the key holding their name is forgotten', async () => {
+      vi.useFakeTimers();
+      const store = crowded(1_000);
+      // Short leases on the first keys, which take the 4 names; the rest go to the overflow cache and are committed.
+      for (let i = 0; i < 100; i++) {
+        const claim = await store.claim(`key-${i}`, i < 50 ? 10 : 60_000);
+        if (claim.status === 'claimed' && i >= 50) await store.commit(`key-${i}`, claim.token, 3_600_000);
+      }
+      vi.advanceTimersByTime(11); // every short lease ends; their names are free again
+      for (let i = 50; i < 100; i++) expect((await store.claim(`key-${i}`, 1_000)).status).toBe('done');
+      for (let i = 0; i < 50; i++) expect((await store.claim(`key-${i}`, 1_000)).status).toBe('claimed');
+      for (let i = 50; i < 100; i++) expect((await store.claim(`key-${i}`, 1_000)).status).toBe('done');
+    });
+
+    it('expire like any other key (fake timers)', async () => {
+      vi.useFakeTimers();
+      const store = crowded(1_000);
+      const claims = [];
+      for (let i = 0; i < 20; i++) claims.push(await store.claim(`key-${i}`, 1_000));
+      for (let i = 0; i < 20; i++) {
+        const claim = claims[i];
+        if (claim?.status === 'claimed') expect(await store.commit(`key-${i}`, claim.token, 5_000)).toBe(true);
+      }
+      vi.advanceTimersByTime(4_000);
+      for (let i = 0; i < 20; i++) expect((await store.claim(`key-${i}`, 1_000)).status).toBe('done');
+      vi.advanceTimersByTime(1_001);
+      for (let i = 0; i < 20; i++) expect((await store.claim(`key-${i}`, 1_000)).status).toBe('claimed');
+    });
   });
 });
