@@ -135,6 +135,50 @@ describe('handlers after the acknowledgement', () => {
     expect(JSON.stringify(lines)).not.toContain(TEST_SECRET);
   });
 
+  it('a lone handler that throws once is called again, counted handled once, and its delivery marked done', async () => {
+    const r = make();
+    const attempts: number[] = [];
+    r.on('thing/created', (_e, ctx) => {
+      attempts.push(ctx.attempt);
+      if (ctx.attempt === 1) throw new Error('flaky');
+    });
+    const d = delivery({ id: 'lone-flaky' });
+    await r.handle(d);
+    await settle(r);
+    expect(attempts).toEqual([1, 2]);
+    expect(r.stats()).toMatchObject({ handled: 1, failed: 1, deadLettered: 0, inFlight: 0 });
+    expect(JSON.parse((await r.handle(d)).body)).toEqual({ ok: true, duplicate: true });
+    expect(attempts).toEqual([1, 2]);
+  });
+
+  it('a lone async handler that always rejects is dead-lettered with every attempt, once', async () => {
+    const onDeadLetter = vi.fn();
+    const r = make({ hooks: { onDeadLetter } });
+    r.on('thing/created', async () => {
+      throw new Error('down');
+    });
+    await r.handle(delivery({ id: 'lone-down' }));
+    await settle(r);
+    expect(onDeadLetter).toHaveBeenCalledTimes(1);
+    expect(onDeadLetter.mock.calls[0]?.[0].failures.map((f: { attempt: number }) => f.attempt)).toEqual([1, 2]);
+    expect(r.stats()).toMatchObject({ handled: 0, failed: 2, deadLettered: 1, inFlight: 0 });
+  });
+
+  it('deliveries acknowledged in the same turn each run their handler once, after the answers', async () => {
+    const r = make();
+    const seen: string[] = [];
+    r.on('thing/created', (e) => {
+      seen.push(e.id);
+    });
+    const answers = await Promise.all(
+      ['a', 'b', 'c'].map((id) => r.handle(delivery({ id: `turn-${id}`, payload: { id } }))),
+    );
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 200]);
+    expect(seen).toEqual([]);
+    await settle(r);
+    expect(seen.sort()).toEqual(['turn-a', 'turn-b', 'turn-c']);
+  });
+
   it('a hook that throws is logged and does not break delivery', async () => {
     const { logger, lines } = captureLogger();
     const r = make({
@@ -388,6 +432,38 @@ describe('close', () => {
     expect(result.drained).toBe(false);
     await sleep(5);
     expect(aborted).toBe(true);
+  });
+
+  it('waits for handlers still running and names those that outlive the timeout', async () => {
+    const r = make();
+    const slow = deferred();
+    r.on('thing/created', async (e) => {
+      if (e.payload.id === 'slow') await slow.promise;
+    });
+    await r.handle(delivery({ id: 'quick', payload: { id: 'quick' } }));
+    await r.handle(delivery({ id: 'slow', payload: { id: 'slow' } }));
+    await sleep(5);
+    expect(r.stats().inFlight).toBe(1);
+    const result = await r.close({ timeoutMs: 20 });
+    expect(result.drained).toBe(false);
+    expect(result.pending).toEqual([{ name: 'thing/created', id: expect.stringContaining('slow') }]);
+    slow.resolve();
+  });
+
+  it('resolves drained once the last running handler ends', async () => {
+    const r = make();
+    const gate = deferred();
+    let done = false;
+    r.on('thing/created', async () => {
+      await gate.promise;
+      done = true;
+    });
+    await r.handle(delivery());
+    const closing = r.close({ timeoutMs: 5_000 });
+    await sleep(5);
+    gate.resolve();
+    expect(await closing).toEqual({ drained: true, pending: [] });
+    expect(done).toBe(true);
   });
 
   it('with nothing in flight resolves at once', async () => {

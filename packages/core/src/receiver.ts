@@ -194,7 +194,11 @@ export function createReceiver<P extends Provider<any, any, any>>(
   const registrations: Registration[] = [];
   // name → handlers, so a pattern is matched once per name, not once per request.
   const routeCache = new Map<string, Registration[]>();
-  const inFlight = new Map<Promise<unknown>, { name: string; id: string }>();
+  /** Background work close() waits for: a task's promise, or the event of a delivery whose handlers run. */
+  const inFlight = new Map<object, AnyEvent>();
+  let idle: { promise: Promise<void>; resolve: () => void } | undefined;
+  /** Deliveries acknowledged but not started yet: [event, token, logger, …], started together on the next turn. */
+  let queue: unknown[] = [];
   const closeController = new AbortController();
   let closing = false;
   let checked = false;
@@ -269,34 +273,50 @@ export function createReceiver<P extends Provider<any, any, any>>(
     if (hooks.onAcknowledged) callHook('onAcknowledged', { name, id, status, latencyMs });
   };
 
-  /** Run one handler up to `attempts` times; resolve with every failure (empty once a call succeeds). */
+  /** Count, report and log a failed call; the delay before the next attempt, or -1 when it was the last. */
+  const failed = (
+    reg: Registration,
+    event: AnyEvent,
+    log: Logger,
+    attempt: number,
+    attempts: number,
+    error: unknown,
+    failures: HandlerFailure[],
+  ): number => {
+    stats.failed++;
+    const willRetry = attempt < attempts;
+    failures.push({ pattern: reg.pattern, handlerId: reg.id, attempt, error });
+    callHook('onFailed', { event, pattern: reg.pattern, attempt, error, willRetry });
+    log.warn(
+      { err: error, event: event.name, id: event.id, pattern: reg.pattern, attempt, willRetry },
+      `@hookinbox/core: handler for ${event.name} failed`,
+    );
+    if (!willRetry) return -1;
+    const { minDelayMs, maxDelayMs, factor } = opts.retry;
+    return Math.min(maxDelayMs, minDelayMs * factor ** (attempt - 1));
+  };
+
+  /**
+   * Run one handler up to `attempts` times, from attempt `from` (a caller that already made the first call passes
+   * its failures); resolve with every failure (empty once a call succeeds).
+   */
   const runHandler = async (
     reg: Registration,
     event: AnyEvent,
     log: Logger,
     attempts: number,
+    from = 1,
+    failures: HandlerFailure[] = [],
   ): Promise<HandlerFailure[]> => {
-    const { minDelayMs, maxDelayMs, factor } = opts.retry;
-    const failures: HandlerFailure[] = [];
-    for (let attempt = 1; attempt <= attempts; attempt++) {
+    for (let attempt = from; attempt <= attempts; attempt++) {
       const context: HandlerContext = { attempt, signal: closeController.signal, logger: log };
       try {
         if (reg.where && !reg.where(event)) return NONE;
         await reg.handler(event, context);
         return NONE;
       } catch (error) {
-        stats.failed++;
-        const willRetry = attempt < attempts;
-        failures.push({ pattern: reg.pattern, handlerId: reg.id, attempt, error });
-        callHook('onFailed', { event, pattern: reg.pattern, attempt, error, willRetry });
-        log.warn(
-          { err: error, event: event.name, id: event.id, pattern: reg.pattern, attempt, willRetry },
-          `@hookinbox/core: handler for ${event.name} failed`,
-        );
-        if (willRetry) {
-          const delay = Math.min(maxDelayMs, minDelayMs * factor ** (attempt - 1));
-          await sleep(delay, closeController.signal);
-        }
+        const delay = failed(reg, event, log, attempt, attempts, error, failures);
+        if (delay >= 0) await sleep(delay, closeController.signal);
       }
     }
     return failures;
@@ -319,11 +339,13 @@ export function createReceiver<P extends Provider<any, any, any>>(
     } else {
       failures = (await Promise.all(regs.map((r) => runHandler(r, event, log, attempts)))).flat();
     }
-    if (failures.length === 0) {
-      stats.handled++;
-      if (hooks.onHandled) callHook('onHandled', { event, durationMs: performance.now() - started });
-    }
+    if (failures.length === 0) handled(event, started);
     return failures;
+  };
+
+  const handled = (event: AnyEvent, started: number) => {
+    stats.handled++;
+    if (hooks.onHandled) callHook('onHandled', { event, durationMs: performance.now() - started });
   };
 
   /**
@@ -377,31 +399,137 @@ export function createReceiver<P extends Provider<any, any, any>>(
     }
   };
 
-  /** Track a background task so close() can wait for it. */
-  const track = (task: Promise<unknown>, event: AnyEvent) => {
-    inFlight.set(task, { name: event.name, id: event.id });
+  /** Track background work so close() can wait for it. */
+  const begin = (work: object, event: AnyEvent) => {
+    inFlight.set(work, event);
     stats.inFlight = inFlight.size;
+  };
+
+  const end = (work: object) => {
+    inFlight.delete(work);
+    stats.inFlight = inFlight.size;
+    if (inFlight.size === 0 && idle) {
+      idle.resolve();
+      idle = undefined;
+    }
+  };
+
+  /** Track a background task until it settles. */
+  const track = (task: Promise<unknown>, event: AnyEvent) => {
+    begin(task, event);
     // then(), not finally(): finally() builds a second promise chain to pass the outcome through.
     task.then(
-      () => untrack(task),
-      () => untrack(task),
+      () => end(task),
+      () => end(task),
     );
   };
 
-  const untrack = (task: Promise<unknown>) => {
-    inFlight.delete(task);
-    stats.inFlight = inFlight.size;
+  const whenIdle = (): Promise<void> => {
+    if (inFlight.size === 0) return Promise.resolve();
+    if (!idle) {
+      let resolve = noop;
+      const promise = new Promise<void>((r) => {
+        resolve = r;
+      });
+      idle = { promise, resolve };
+    }
+    return idle.promise;
   };
 
-  /** The background path: handlers with retries, dead letter, then mark done. */
+  /** Schedule an acknowledged delivery's handlers: every delivery of a turn starts together on the next one. */
+  const enqueue = (event: AnyEvent, token: string | undefined, log: Logger) => {
+    begin(event, event);
+    if (queue.length === 0) setImmediate(startQueued);
+    queue.push(event, token, log);
+  };
+
+  const startQueued = () => {
+    const jobs = queue;
+    queue = [];
+    for (let i = 0; i < jobs.length; i += 3) {
+      startInBackground(jobs[i] as AnyEvent, jobs[i + 1] as string | undefined, jobs[i + 2] as Logger);
+    }
+  };
+
+  /**
+   * The background path: handlers with retries, dead letter, then mark done. The common case, one handler, calls it
+   * directly and settles on its outcome; anything else takes the general path.
+   */
+  const startInBackground = (event: AnyEvent, token: string | undefined, log: Logger) => {
+    const regs = routes(event.name);
+    const reg = regs[0];
+    if (regs.length !== 1 || reg === undefined) {
+      processInBackground(event, token, log).then(
+        () => end(event),
+        () => end(event),
+      );
+      return;
+    }
+    const started = hooks.onHandled ? performance.now() : 0;
+    let result: unknown;
+    try {
+      if (reg.where && !reg.where(event)) {
+        finish(event, token, log, NONE, started);
+        return;
+      }
+      result = reg.handler(event, { attempt: 1, signal: closeController.signal, logger: log });
+    } catch (error) {
+      retryInBackground(reg, event, token, log, error, started);
+      return;
+    }
+    if (isThenable(result)) {
+      result.then(
+        () => finish(event, token, log, NONE, started),
+        (error: unknown) => retryInBackground(reg, event, token, log, error, started),
+      );
+    } else {
+      finish(event, token, log, NONE, started);
+    }
+  };
+
+  /** The first call of the only handler failed: the remaining attempts, then the usual ending. */
+  const retryInBackground = (
+    reg: Registration,
+    event: AnyEvent,
+    token: string | undefined,
+    log: Logger,
+    error: unknown,
+    started: number,
+  ) => {
+    const attempts = opts.retry.attempts;
+    const failures: HandlerFailure[] = [];
+    const delay = failed(reg, event, log, 1, attempts, error, failures);
+    const rest =
+      delay < 0
+        ? Promise.resolve(failures)
+        : sleep(delay, closeController.signal).then(() => runHandler(reg, event, log, attempts, 2, failures));
+    rest.then(
+      (all) => finish(event, token, log, all, started),
+      () => finish(event, token, log, failures, started),
+    );
+  };
+
+  const finish = (
+    event: AnyEvent,
+    token: string | undefined,
+    log: Logger,
+    failures: HandlerFailure[],
+    started: number,
+  ) => {
+    if (failures.length === 0) handled(event, started);
+    else deadLetter(event, failures, log);
+    if (token === undefined) end(event);
+    else
+      commit(event.id, token, log).then(
+        () => end(event),
+        () => end(event),
+      );
+  };
+
   const processInBackground = async (event: AnyEvent, token: string | undefined, log: Logger) => {
     const failures = await runAll(event, log, opts.retry.attempts);
     if (failures.length > 0) deadLetter(event, failures, log);
     await commit(event.id, token, log);
-  };
-
-  const runInBackground = (event: AnyEvent, token: string | undefined, log: Logger, done: () => void) => {
-    processInBackground(event, token, log).then(done, done);
   };
 
   const handle = async (delivery: RawDelivery, handleOptions?: HandleOptions): Promise<WebhookResponse> => {
@@ -513,7 +641,7 @@ export function createReceiver<P extends Provider<any, any, any>>(
     }
 
     if (ack.mode === 'immediate') {
-      track(new Promise<void>((resolve) => setImmediate(runInBackground, event, token, log, resolve)), event);
+      enqueue(event, token, log);
       acknowledged(name, dedupeKey, 200, started);
       return respond(200, OK_BODY);
     }
@@ -610,14 +738,14 @@ export function createReceiver<P extends Provider<any, any, any>>(
       closing = true;
       const timeoutMs = closeOptions.timeoutMs ?? 10_000;
       let timer: NodeJS.Timeout | undefined;
-      const all = Promise.allSettled([...inFlight.keys()]).then(() => 'drained' as const);
+      const all = whenIdle().then(() => 'drained' as const);
       const timeout = new Promise<'timeout'>((resolve) => {
         timer = setTimeout(() => resolve('timeout'), timeoutMs);
       });
       const outcome = await Promise.race([all, timeout]);
       clearTimeout(timer);
       if (outcome === 'drained') return { drained: true, pending: [] };
-      const pending = [...inFlight.values()];
+      const pending = [...inFlight.values()].map((event) => ({ name: event.name, id: event.id }));
       closeController.abort(new HookinboxError('closing', '@hookinbox/core: the receiver closed'));
       logger.error(
         { pending },
@@ -627,6 +755,10 @@ export function createReceiver<P extends Provider<any, any, any>>(
     },
   };
   return receiver as unknown as Receiver<ProviderEvents<P>, ProviderMeta<P>, ProviderFallback<P>>;
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as PromiseLike<unknown> | null)?.then === 'function';
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
