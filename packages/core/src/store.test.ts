@@ -1,5 +1,6 @@
+import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createMemoryStore, memoryStoreWithNameBits } from './store.js';
+import { createMemoryStore, type DedupeStore } from './store.js';
 
 describe('createMemoryStore', () => {
   afterEach(() => {
@@ -37,11 +38,34 @@ describe('createMemoryStore', () => {
 
   it('is bounded by entries: the least recently used key is forgotten', async () => {
     const store = createMemoryStore({ maxEntries: 2 });
-    await store.claim('a', 10_000);
-    await store.claim('b', 10_000);
-    await store.claim('c', 10_000);
+    for (const key of ['a', 'b', 'c']) {
+      const claim = await store.claim(key, 10_000);
+      if (claim.status !== 'claimed') throw new Error(`${key} was not new`);
+      await store.commit(key, claim.token, 10_000);
+    }
     expect((await store.claim('a', 10_000)).status).toBe('claimed');
-    expect((await store.claim('c', 10_000)).status).toBe('in-flight');
+    expect((await store.claim('c', 10_000)).status).toBe('done');
+  });
+
+  it('never forgets a claim in flight to make room: a copy would run at the same time', async () => {
+    const store = createMemoryStore({ maxEntries: 2 });
+    const first = await store.claim('in-flight', 10_000);
+    for (let i = 0; i < 10; i++) {
+      const claim = await store.claim(`other-${i}`, 10_000);
+      if (claim.status === 'claimed') await store.commit(`other-${i}`, claim.token, 10_000);
+    }
+    expect((await store.claim('in-flight', 10_000)).status).toBe('in-flight');
+    if (first.status !== 'claimed') throw new Error('expected a claim');
+    expect(await store.commit('in-flight', first.token, 10_000)).toBe(true);
+    expect((await store.claim('in-flight', 10_000)).status).toBe('done');
+  });
+
+  it('forgets claims whose lease ended without a commit or a release (fake timers)', async () => {
+    vi.useFakeTimers();
+    const store = createMemoryStore({ clock: Date });
+    for (let i = 0; i < 3_000; i++) await store.claim(`abandoned-${i}`, 10);
+    vi.advanceTimersByTime(11);
+    for (let i = 0; i < 3_000; i++) expect((await store.claim(`abandoned-${i}`, 10)).status).toBe('claimed');
   });
 
   it('tokens of two stores never collide', async () => {
@@ -54,7 +78,8 @@ describe('createMemoryStore', () => {
     expect(await a.commit('k', cb.token, 1_000)).toBe(false);
   });
 
-  it('keeps every key and the least-recently-used order up to its bound', async () => {
+  it('keeps every key and the least-recently-used order while its table grows', async () => {
+    // 3,000 keys outgrow the first table (1,024 slots) twice.
     const store = createMemoryStore({ maxEntries: 3_000 });
     for (let i = 0; i < 3_000; i++) {
       const claim = await store.claim(`key-${i}`, 60_000);
@@ -63,7 +88,9 @@ describe('createMemoryStore', () => {
     }
     expect((await store.claim('key-0', 1_000)).status).toBe('done'); // key-0 is now the most recently used
     expect((await store.claim('key-2999', 1_000)).status).toBe('done');
-    expect((await store.claim('new-1', 1_000)).status).toBe('claimed'); // full: forgets key-1, the least recent
+    const fresh = await store.claim('new-1', 1_000);
+    if (fresh.status !== 'claimed') throw new Error('new-1 was not new');
+    await store.commit('new-1', fresh.token, 60_000); // full: forgets key-1, the least recent
     expect((await store.claim('key-0', 1_000)).status).toBe('done');
     expect((await store.claim('key-1', 1_000)).status).toBe('claimed');
     expect((await store.claim('key-3', 1_000)).status).toBe('done');
@@ -76,74 +103,111 @@ describe('createMemoryStore', () => {
       const claim = await store.claim(`kept-${i}`, 60_000);
       if (claim.status === 'claimed') await store.commit(`kept-${i}`, claim.token, 3_600_000);
     }
-    // Thousands of short-lived claims, released or expired, free their slots again and again for new keys.
+    // Thousands of short-lived keys: claims released or expired, and commits that expire and are claimed again. Each
+    // expired commit leaves a removed slot behind, and those force the table to be rebuilt in place many times.
     for (let i = 0; i < 5_000; i++) {
       const claim = await store.claim(`brief-${i}`, 10);
       if (claim.status !== 'claimed') throw new Error(`brief-${i} was not new`);
-      if (i % 2 === 1) {
+      if (i % 3 === 0) {
+        expect(await store.release(`brief-${i}`, claim.token)).toBe(true);
+      } else if (i % 3 === 1) {
         vi.advanceTimersByTime(11);
         expect(await store.commit(`brief-${i}`, claim.token, 60_000)).toBe(false); // the lease had ended
+      } else {
+        expect(await store.commit(`brief-${i}`, claim.token, 5)).toBe(true);
+        vi.advanceTimersByTime(6);
         const again = await store.claim(`brief-${i}`, 10);
         if (again.status !== 'claimed') throw new Error(`expired brief-${i} was not claimable`);
         expect(await store.release(`brief-${i}`, again.token)).toBe(true);
-      } else {
-        expect(await store.release(`brief-${i}`, claim.token)).toBe(true);
       }
     }
     for (let i = 0; i < 50; i++) expect((await store.claim(`kept-${i}`, 1_000)).status).toBe('done');
     expect((await store.claim('brief-1', 1_000)).status).toBe('claimed');
   });
 
-  describe('keys that share the 30 bits naming an entry', () => {
-    // Two bits: only 4 names, so nearly every key shares its name with another and goes to the overflow cache.
-    const crowded = (maxEntries: number) => memoryStoreWithNameBits({ maxEntries, clock: Date }, 2);
-
-    it('are told apart by their whole digest: each claim, commit and release acts on its own key', async () => {
-      const store = crowded(1_000);
-      const tokens: string[] = [];
-      for (let i = 0; i < 200; i++) {
-        const claim = await store.claim(`key-${i}`, 60_000);
-        if (claim.status !== 'claimed') throw new Error(`key-${i} was not new`);
-        tokens.push(claim.token);
-      }
-      for (let i = 0; i < 200; i++) expect((await store.claim(`key-${i}`, 60_000)).status).toBe('in-flight');
-      // Another key's token never commits or releases a key.
-      expect(await store.commit('key-1', tokens[0] as string, 60_000)).toBe(false);
-      expect(await store.release('key-1', tokens[0] as string)).toBe(false);
-      for (let i = 0; i < 200; i += 2) expect(await store.commit(`key-${i}`, tokens[i] as string, 60_000)).toBe(true);
-      for (let i = 1; i < 200; i += 2) expect(await store.release(`key-${i}`, tokens[i] as string)).toBe(true);
-      for (let i = 0; i < 200; i++) {
-        expect((await store.claim(`key-${i}`, 60_000)).status).toBe(i % 2 === 0 ? 'done' : 'claimed');
-      }
-    });
-
-    it('stay remembered when the key holding their name is forgotten', async () => {
-      vi.useFakeTimers();
-      const store = crowded(1_000);
-      // Short leases on the first keys, which take the 4 names; the rest go to the overflow cache and are committed.
-      for (let i = 0; i < 100; i++) {
-        const claim = await store.claim(`key-${i}`, i < 50 ? 10 : 60_000);
-        if (claim.status === 'claimed' && i >= 50) await store.commit(`key-${i}`, claim.token, 3_600_000);
-      }
-      vi.advanceTimersByTime(11); // every short lease ends; their names are free again
-      for (let i = 50; i < 100; i++) expect((await store.claim(`key-${i}`, 1_000)).status).toBe('done');
-      for (let i = 0; i < 50; i++) expect((await store.claim(`key-${i}`, 1_000)).status).toBe('claimed');
-      for (let i = 50; i < 100; i++) expect((await store.claim(`key-${i}`, 1_000)).status).toBe('done');
-    });
-
-    it('expire like any other key (fake timers)', async () => {
-      vi.useFakeTimers();
-      const store = crowded(1_000);
-      const claims = [];
-      for (let i = 0; i < 20; i++) claims.push(await store.claim(`key-${i}`, 1_000));
-      for (let i = 0; i < 20; i++) {
-        const claim = claims[i];
-        if (claim?.status === 'claimed') expect(await store.commit(`key-${i}`, claim.token, 5_000)).toBe(true);
-      }
-      vi.advanceTimersByTime(4_000);
-      for (let i = 0; i < 20; i++) expect((await store.claim(`key-${i}`, 1_000)).status).toBe('done');
-      vi.advanceTimersByTime(1_001);
-      for (let i = 0; i < 20; i++) expect((await store.claim(`key-${i}`, 1_000)).status).toBe('claimed');
-    });
+  it('answers like a reference model over any sequence of claims, commits, releases and waits', async () => {
+    // The reference: leases in a map, committed keys in a Map kept in least-recently-used order, both with expiry.
+    type Op =
+      | { op: 'claim'; key: number; leaseMs: number }
+      | { op: 'commit'; key: number; ttlMs: number; stale: boolean }
+      | { op: 'release'; key: number; stale: boolean }
+      | { op: 'wait'; ms: number };
+    const key = fc.nat(4);
+    const op: fc.Arbitrary<Op> = fc.oneof(
+      {
+        weight: 4,
+        arbitrary: fc.record({ op: fc.constant('claim' as const), key, leaseMs: fc.integer({ min: 1, max: 100 }) }),
+      },
+      {
+        weight: 4,
+        arbitrary: fc.record({
+          op: fc.constant('commit' as const),
+          key,
+          ttlMs: fc.integer({ min: 1, max: 400 }),
+          stale: fc.boolean(),
+        }),
+      },
+      { weight: 1, arbitrary: fc.record({ op: fc.constant('release' as const), key, stale: fc.boolean() }) },
+      { weight: 1, arbitrary: fc.record({ op: fc.constant('wait' as const), ms: fc.integer({ min: 1, max: 60 }) }) },
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(op, { minLength: 20, maxLength: 120 }),
+        fc.integer({ min: 1, max: 4 }),
+        async (ops, maxEntries) => {
+          let now = 0;
+          const store: DedupeStore = createMemoryStore({ maxEntries, clock: { now: () => now } });
+          const leases = new Map<string, { token: string; expires: number }>();
+          const done = new Map<string, number>(); // key → expiry, oldest use first
+          const tokens = new Map<string, string[]>(); // every token a key was given, newest last
+          for (const step of ops) {
+            if (step.op === 'wait') {
+              now += step.ms;
+              continue;
+            }
+            const key = `key-${step.key}`;
+            const lease = leases.get(key);
+            const live = lease !== undefined && lease.expires > now;
+            if (step.op === 'claim') {
+              const result = await store.claim(key, step.leaseMs);
+              const doneUntil = done.get(key);
+              if (live) {
+                expect(result.status).toBe('in-flight');
+              } else if (doneUntil !== undefined && doneUntil > now) {
+                expect(result.status).toBe('done');
+                done.delete(key);
+                done.set(key, doneUntil); // now the most recently used
+              } else {
+                if (doneUntil !== undefined) done.delete(key);
+                expect(result.status).toBe('claimed');
+                if (result.status === 'claimed') {
+                  leases.set(key, { token: result.token, expires: now + step.leaseMs });
+                  tokens.set(key, [...(tokens.get(key) ?? []), result.token]);
+                }
+              }
+              continue;
+            }
+            const given = tokens.get(key) ?? [];
+            // A stale token is an older one of the same key, or none at all.
+            const token = step.stale ? (given.at(-2) ?? 'not-a-token') : (given.at(-1) ?? 'not-a-token');
+            const owns = live && lease?.token === token;
+            if (step.op === 'commit') {
+              expect(await store.commit(key, token, step.ttlMs)).toBe(owns);
+              if (owns) {
+                leases.delete(key);
+                done.delete(key);
+                done.set(key, now + step.ttlMs);
+                // Over the bound, the least recently used committed keys are forgotten (expired ones count too).
+                while (done.size > maxEntries) done.delete(done.keys().next().value as string);
+              }
+            } else {
+              expect(await store.release(key, token)).toBe(owns);
+              if (owns) leases.delete(key);
+            }
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });
