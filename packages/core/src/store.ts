@@ -49,7 +49,7 @@ const digestOf: (input: string) => string =
 
 /** An in-flight claim. The digest is kept so that the commit does not compute it again. */
 interface Lease {
-  lease: number;
+  token: string;
   expires: number;
   digest: string;
 }
@@ -99,7 +99,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): DedupeStore
   /** The live lease `token` names, or undefined. */
   const leaseOf = (key: string, token: string, now: number): Lease | undefined => {
     const held = leases.get(key);
-    if (held === undefined || prefix + held.lease !== token) return undefined;
+    if (held === undefined || held.token !== token) return undefined;
     if (held.expires <= now) {
       leases.delete(key);
       return undefined;
@@ -120,10 +120,10 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): DedupeStore
       if (held !== undefined && held.expires > now) return IN_FLIGHT_RESULT;
       const digest = digestOf(salt + key);
       if (isDone(digest, now)) return DONE_RESULT;
-      const lease = next++;
-      leases.set(key, { lease, expires: now + leaseMs, digest });
+      const token = prefix + next++;
+      leases.set(key, { token, expires: now + leaseMs, digest });
       if (leases.size >= sweepAt) sweep(now);
-      return { status: 'claimed', token: prefix + lease };
+      return { status: 'claimed', token };
     },
     async commit(key, token, ttlMs) {
       const now = clock.now();
