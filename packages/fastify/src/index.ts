@@ -41,10 +41,14 @@ const plugin: FastifyPluginAsync<HookinboxFastifyOptions> = async (fastify, opti
   // An encapsulated scope: the pass-through parser reaches only the webhook route, never the app's other routes.
   await fastify.register(async (scope: FastifyInstance) => {
     scope.removeAllContentTypeParsers();
-    scope.addContentTypeParser('*', (_request, payload, done) => {
-      // Hand the stream over untouched; the handler reads the exact bytes with hookinbox's limits.
+    // Hand the stream over untouched; the handler reads the exact bytes with hookinbox's limits.
+    const passThrough = (_request: FastifyRequest, payload: unknown, done: (err: null, body: unknown) => void) => {
       done(null, { [STREAM]: payload });
-    });
+    };
+    // JSON by name as well: Fastify caches the parser of a named type, while the catch-all parses the header anew on
+    // every request.
+    scope.addContentTypeParser('application/json', passThrough);
+    scope.addContentTypeParser('*', passThrough);
 
     scope.route({
       method: options.methods ?? ['POST'],
