@@ -67,8 +67,12 @@ describe('redisStore replies', () => {
     const first = await store.claim('order-1', 1_000);
     const second = await store.claim('order-1', 1_000);
     if (first.status !== 'claimed' || second.status !== 'claimed') throw new Error('expected claims');
-    expect(first.token).toMatch(/^c:[0-9a-f-]{36}$/);
+    expect(first.token).toMatch(/^c:[A-Za-z0-9_-]{16}:\d+$/);
     expect(second.token).not.toBe(first.token);
+    // Another store (another process sharing Redis) never hands out the same token.
+    const other = await redisStore({ client, keyPrefix: 'app:' }).claim('order-1', 1_000);
+    if (other.status !== 'claimed') throw new Error('expected a claim');
+    expect(other.token.split(':')[1]).not.toBe(first.token.split(':')[1]);
     expect(calls[0]).toEqual({ command: 'claim', args: ['app:order-1', first.token, 1_000] });
   });
 
@@ -128,6 +132,33 @@ describe('redisStore failures', () => {
       expect(settled).toMatchObject({ code: 'store_unavailable' });
       expect((settled as Error).message).toBe(`@hookinbox/redis: Redis did not answer ${operation} within 500 ms`);
     }
+  });
+
+  it('times out each of several waiting commands at its own deadline, and never one that answered', async () => {
+    vi.useFakeTimers();
+    const answers: ((value: number) => void)[] = [];
+    const { client } = fakeClient({ commit: () => new Promise((resolve) => answers.push(resolve)) });
+    const store = redisStore({ client, commandTimeoutMs: 100 });
+    const outcomes: unknown[] = [];
+    const send = (i: number) =>
+      store.commit(`order-${i}`, 'c:t', 1_000).then(
+        (ok) => (outcomes[i] = ok),
+        (e: unknown) => (outcomes[i] = (e as HookinboxError).code),
+      );
+    send(0);
+    await vi.advanceTimersByTimeAsync(30);
+    send(1);
+    await vi.advanceTimersByTimeAsync(30);
+    send(2);
+    answers[1]?.(1); // the second answers in time
+    await vi.advanceTimersByTimeAsync(39); // t = 99
+    expect(outcomes).toEqual([undefined, true]);
+    await vi.advanceTimersByTimeAsync(1); // t = 100: the first times out
+    expect(outcomes).toEqual(['store_unavailable', true]);
+    await vi.advanceTimersByTimeAsync(59); // t = 159
+    expect(outcomes).toEqual(['store_unavailable', true]);
+    await vi.advanceTimersByTimeAsync(1); // t = 160: the third times out
+    expect(outcomes).toEqual(['store_unavailable', true, 'store_unavailable']);
   });
 
   it('releases a claim that lands after its timeout, with its own token', async () => {

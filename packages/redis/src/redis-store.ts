@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { type ClaimResult, type DedupeStore, HookinboxError } from '@hookinbox/core';
 import { type Cluster, Redis } from 'ioredis';
 import { parseRedisStoreOptions, type RedisStoreOptions } from './options.js';
@@ -9,6 +9,14 @@ export interface RedisStore extends DedupeStore {
   /** The client in use: the injected one, or the one created from `url`. */
   readonly client: Redis | Cluster;
   close(): Promise<void>;
+}
+
+/** A command waiting for its answer, in the order sent: with one timeout for all, also the order of the deadlines. */
+interface Waiting {
+  deadline: number;
+  settled: boolean;
+  operation: string;
+  reject: (error: unknown) => void;
 }
 
 const unavailable = (message: string, cause?: unknown) =>
@@ -31,31 +39,67 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
   const client: Redis | Cluster = injected ?? new Redis(url as string);
   const owned = injected === undefined;
   const commands = defineScripts(client);
+  // Claim tokens: unique to this store (96 random bits), then a counter; cheaper than a UUID per claim.
+  const tokenPrefix = `c:${randomBytes(12).toString('base64url')}:`;
+  let nextToken = 1;
+
+  // Every command gets the same timeout, so deadlines come in the order commands are sent: one timer, armed for the
+  // oldest command still waiting, serves them all (a timer per command costs more than the command's bookkeeping).
+  let waiting: Waiting[] = [];
+  let head = 0;
+  let timer: NodeJS.Timeout | undefined;
+
+  const arm = () => {
+    while (head < waiting.length && (waiting[head] as Waiting).settled) head++;
+    if (head === waiting.length) {
+      waiting = [];
+      head = 0;
+      return;
+    }
+    if (head > 1_024 && head * 2 > waiting.length) {
+      waiting = waiting.slice(head);
+      head = 0;
+    }
+    timer = setTimeout(expire, Math.max(0, (waiting[head] as Waiting).deadline - performance.now()));
+    timer.unref();
+  };
+
+  const expire = () => {
+    timer = undefined;
+    const now = performance.now();
+    while (head < waiting.length) {
+      const next = waiting[head] as Waiting;
+      if (!next.settled) {
+        if (next.deadline > now) break;
+        next.settled = true;
+        next.reject(unavailable(`Redis did not answer ${next.operation} within ${commandTimeoutMs} ms`));
+      }
+      head++;
+    }
+    arm();
+  };
 
   /**
-   * Race one command against the store's own timer. A command that times out may still run later (ioredis keeps
-   * it in its offline queue or on the socket); `onLate` sees its result so a late claim can be undone.
+   * Race one command against the store's timeout. A command that times out may still run later (ioredis keeps it
+   * in its offline queue or on the socket); `onLate` sees its result so a late claim can be undone.
    */
   const run = <T>(operation: string, command: Promise<T>, onLate?: (value: T) => void): Promise<T> =>
     new Promise<T>((resolve, reject) => {
-      let timedOut = false;
-      const timer = setTimeout(() => {
-        timedOut = true;
-        reject(unavailable(`Redis did not answer ${operation} within ${commandTimeoutMs} ms`));
-      }, commandTimeoutMs);
-      timer.unref();
+      const entry: Waiting = { deadline: performance.now() + commandTimeoutMs, settled: false, operation, reject };
+      waiting.push(entry);
+      if (timer === undefined) arm();
       command.then(
         (value) => {
-          if (timedOut) {
+          if (entry.settled) {
             onLate?.(value);
             return;
           }
-          clearTimeout(timer);
+          entry.settled = true;
           resolve(value);
         },
         (error: unknown) => {
-          if (timedOut) return;
-          clearTimeout(timer);
+          if (entry.settled) return;
+          entry.settled = true;
           const reason = error instanceof Error ? error.message : String(error);
           reject(unavailable(`${operation} failed: ${reason}`, error));
         },
@@ -66,7 +110,7 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
     client,
     async claim(key, leaseMs): Promise<ClaimResult> {
       const redisKey = keyPrefix + key;
-      const token = `c:${randomUUID()}`;
+      const token = tokenPrefix + nextToken++;
       const current = await run('claim', commands.hookinboxClaimV1(redisKey, token, leaseMs), (late) => {
         // The caller was told the store failed, so nobody holds this token: without the release, every retry of
         // the delivery would be answered "in flight" until the lease ends, and the provider would stop retrying.
