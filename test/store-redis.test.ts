@@ -21,6 +21,18 @@ describeStoreContract('redis (standalone)', async () => {
   return { store: redisStore({ client, keyPrefix: prefix }), cleanup: () => deleteKeys(client, prefix).then(() => {}) };
 });
 
+describeStoreContract('redis (standalone, a client of its own from url, auto-pipelined)', async () => {
+  const prefix = uniquePrefix('contract-url');
+  const store = redisStore({ url: redisUrl(), keyPrefix: prefix });
+  return {
+    store,
+    cleanup: async () => {
+      await deleteKeys(client, prefix);
+      await store.close();
+    },
+  };
+});
+
 describe('redisStore on a standalone Redis', () => {
   const newPrefix = (label: string) => {
     const prefix = uniquePrefix(label);
@@ -155,5 +167,37 @@ describe('redisStore on a standalone Redis', () => {
     await store.close();
     expect(store.client.status).toBe('end');
     await expect(store.claim('order-2', 30_000)).rejects.toMatchObject({ code: 'store_unavailable' });
+  });
+
+  it('with url and nothing listening, answers store_unavailable within its timeout', async () => {
+    const store = redisStore({ url: 'redis://127.0.0.1:1', commandTimeoutMs: 200 });
+    store.client.on('error', () => {}); // ioredis would print every failed reconnection
+    try {
+      const started = performance.now();
+      await expect(store.claim('order-1', 30_000)).rejects.toMatchObject({ code: 'store_unavailable' });
+      expect(performance.now() - started).toBeLessThan(2_000);
+    } finally {
+      store.client.disconnect();
+    }
+  });
+
+  it('with url, pipelines the commands of a turn and still answers each claim and commit on its own', async () => {
+    const prefix = newPrefix('pipelined');
+    const store = redisStore({ url: redisUrl(), keyPrefix: prefix });
+    try {
+      expect((store.client as Redis).options.enableAutoPipelining).toBe(true);
+      const keys = Array.from({ length: 200 }, (_, i) => `order-${i % 100}`); // every key twice, in one turn
+      const claims = await Promise.all(keys.map((key) => store.claim(key, 30_000)));
+      expect(claims.filter((c) => c.status === 'claimed')).toHaveLength(100);
+      expect(claims.filter((c) => c.status === 'in-flight')).toHaveLength(100);
+      const commits = await Promise.all(
+        claims.map((c, i) => (c.status === 'claimed' ? store.commit(keys[i] as string, c.token, 60_000) : false)),
+      );
+      expect(commits.filter(Boolean)).toHaveLength(100);
+      const again = await Promise.all(keys.map((key) => store.claim(key, 30_000)));
+      expect(again.every((c) => c.status === 'done')).toBe(true);
+    } finally {
+      await store.close();
+    }
   });
 });

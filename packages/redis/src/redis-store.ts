@@ -36,7 +36,7 @@ const unavailable = (message: string, cause?: unknown) =>
  */
 export function redisStore(options: RedisStoreOptions): RedisStore {
   const { client: injected, url, keyPrefix, commandTimeoutMs } = parseRedisStoreOptions(options);
-  const client: Redis | Cluster = injected ?? new Redis(url as string);
+  const client: Redis | Cluster = injected ?? new Redis(url as string, { enableAutoPipelining: true });
   const owned = injected === undefined;
   const commands = defineScripts(client);
   // Claim tokens: unique to this store (96 random bits), then a counter; cheaper than a UUID per claim.
