@@ -104,6 +104,14 @@ export const ROWS: Row[] = [
     scheme: 'genstore',
   },
   {
+    id: 'fastify-no-store',
+    label: '@hookinbox/fastify, no dedupe',
+    server: { kind: 'fastify-hookinbox', store: 'none' },
+    baseline: 'fastify-bare',
+    scheme: 'genstore',
+    diagnostic: true,
+  },
+  {
     id: 'fastify-by-hand',
     label: '@hookinbox/fastify, memory store, by-hand provider',
     server: { kind: 'fastify-hookinbox', store: 'memory', provider: 'by-hand' },

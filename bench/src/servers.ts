@@ -165,12 +165,17 @@ async function deletePrefix(client: Redis, prefix: string): Promise<number> {
 async function hookinboxServer(spec: ServerSpec): Promise<Running> {
   let store: DedupeStore;
   let redis: Redis | undefined;
+  let closeStore: (() => Promise<void>) | undefined;
   if (spec.store === 'redis') {
     const prefix = spec.redisPrefix as string;
-    // The client as an app would make it: ioredis defaults (no auto-pipelining).
+    // The store as an app would make it from a URL: its own client (auto-pipelined). A second client deletes the
+    // row's keys afterwards.
     redis = new Redis(spec.redisUrl as string, { lazyConnect: true, maxRetriesPerRequest: 1 });
     await redis.connect();
-    store = redisStore({ client: redis, keyPrefix: prefix });
+    const own = redisStore({ url: spec.redisUrl as string, keyPrefix: prefix });
+    await own.claim('bench-warm-up', 1); // connected before the load starts
+    store = own;
+    closeStore = () => own.close();
   } else if (spec.store === 'none') {
     store = noStore;
   } else {
@@ -195,6 +200,7 @@ async function hookinboxServer(spec: ServerSpec): Promise<Running> {
 
   const cleanup = async () => {
     await receiver.close({ timeoutMs: delay + 1_000 });
+    await closeStore?.();
     if (redis) {
       await deletePrefix(redis, spec.redisPrefix as string);
       await redis.quit();
