@@ -130,9 +130,9 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): DedupeStore
       const held = leaseOf(key, token, now);
       if (held === undefined) return false;
       leases.delete(key);
+      // Not in the table: the claim found it absent (or expired, and removed it), and the lease kept it from being
+      // committed since.
       table.load(held.digest);
-      const slot = table.find();
-      if (slot !== NONE) table.remove(slot); // committed earlier, expired since, claimed again
       table.insert(now + ttlMs);
       return true;
     },
@@ -205,7 +205,7 @@ class DigestTable {
     }
   }
 
-  /** Add the loaded digest, which find() did not find; the least recently used entry makes room when full. */
+  /** Add the loaded digest, which is not in the table; the least recently used entry makes room when full. */
   insert(expires: number): void {
     if (this.size >= this.max) this.remove(this.head);
     if ((this.size + 1) * 2 > this.capacity) this.rebuild(this.capacity * 2);
