@@ -29,16 +29,60 @@ describe('@hookinbox/fastify', () => {
     const { receiver, handler } = build();
     const app = Fastify();
     await app.register(hookinbox, { path: '/webhooks/test', receiver });
-    for (const contentType of [undefined, 'text/plain', 'application/x-whatever']) {
+    for (const contentType of [undefined, '', 'text/plain', 'application/x-whatever', 'not a media type']) {
       const d = delivery({ id: `ct-${contentType}` });
       const headers: Record<string, string> = { ...d.headers };
-      if (contentType) headers['content-type'] = contentType;
+      if (contentType !== undefined) headers['content-type'] = contentType;
       else delete headers['content-type'];
       const res = await app.inject({ method: 'POST', url: d.url, headers, payload: d.body });
       expect(res.statusCode).toBe(200);
     }
     await sleep(20);
-    expect(handler).toHaveBeenCalledTimes(3);
+    expect(handler).toHaveBeenCalledTimes(5);
+    await app.close();
+  });
+
+  it("runs the app's onRequest, onSend and onResponse hooks on the webhook route, and no preHandler", async () => {
+    const { receiver, handler } = build();
+    const app = Fastify();
+    const seen: string[] = [];
+    app.addHook('onRequest', async () => {
+      seen.push('onRequest');
+    });
+    app.addHook('preHandler', async () => {
+      seen.push('preHandler');
+    });
+    app.addHook('onSend', async (_request, _reply, payload) => {
+      seen.push('onSend');
+      return payload;
+    });
+    app.addHook('onResponse', async () => {
+      seen.push('onResponse');
+    });
+    await app.register(hookinbox, { path: '/webhooks/test', receiver });
+    const d = delivery();
+    const res = await app.inject({ method: 'POST', url: d.url, headers: d.headers, payload: d.body });
+    expect(res.statusCode).toBe(200);
+    expect(seen).toEqual(['onRequest', 'onSend', 'onResponse']);
+    await sleep(20);
+    expect(handler).toHaveBeenCalledTimes(1);
+    await app.close();
+  });
+
+  it('an app onRequest hook that answers first stops the delivery before it is read or handled', async () => {
+    const { receiver, handler } = build();
+    const app = Fastify();
+    app.addHook('onRequest', async (_request, reply) => {
+      reply.code(429).send({ error: 'slow down' });
+      return reply;
+    });
+    await app.register(hookinbox, { path: '/webhooks/test', receiver });
+    const d = delivery();
+    const res = await app.inject({ method: 'POST', url: d.url, headers: d.headers, payload: d.body });
+    expect(res.statusCode).toBe(429);
+    await sleep(20);
+    expect(handler).not.toHaveBeenCalled();
+    expect(receiver.stats().received).toBe(0);
     await app.close();
   });
 

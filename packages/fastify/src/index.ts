@@ -1,5 +1,5 @@
 import { HookinboxError, type Receiver, readRawBody, type WebhookResponse } from '@hookinbox/core';
-import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 
 export interface HookinboxFastifyOptions {
@@ -15,18 +15,7 @@ export interface HookinboxFastifyOptions {
   closeTimeoutMs?: number;
 }
 
-const STREAM = Symbol('hookinbox.stream');
 const JSON_TYPE = 'application/json; charset=utf-8';
-const CONTENT_TYPE = Symbol('hookinbox.contentType');
-/**
- * Types Fastify is known to accept, which the platforms send on nearly every delivery: left as they are, they spare
- * the request a copy of its headers.
- */
-const WELL_FORMED_TYPES = new Set([
-  'application/json',
-  'application/json; charset=utf-8',
-  'application/json;charset=utf-8',
-]);
 
 const plugin: FastifyPluginAsync<HookinboxFastifyOptions> = async (fastify, options) => {
   if (!options || typeof options.path !== 'string' || !options.path.startsWith('/')) {
@@ -38,77 +27,62 @@ const plugin: FastifyPluginAsync<HookinboxFastifyOptions> = async (fastify, opti
   const { receiver, path } = options;
   const { bodyBytes, bodyTimeoutMs } = receiver.options.limits;
 
-  // An encapsulated scope: the pass-through parser reaches only the webhook route, never the app's other routes.
-  await fastify.register(async (scope: FastifyInstance) => {
-    scope.removeAllContentTypeParsers();
-    // Hand the stream over untouched; the handler reads the exact bytes with hookinbox's limits.
-    const passThrough = (_request: FastifyRequest, payload: unknown, done: (err: null, body: unknown) => void) => {
-      done(null, { [STREAM]: payload });
-    };
-    // JSON by name as well: Fastify caches the parser of a named type, while the catch-all parses the header anew on
-    // every request.
-    scope.addContentTypeParser('application/json', passThrough);
-    scope.addContentTypeParser('*', passThrough);
+  const answer = (reply: FastifyReply, response: WebhookResponse) => {
+    reply.code(response.status);
+    // Extra headers (Retry-After, Allow, …) come only with errors; reply.type() is the cheapest way to set the rest.
+    for (const name in response.headers) {
+      if (name !== 'content-type') reply.header(name, response.headers[name]);
+    }
+    reply.type(response.headers['content-type'] ?? JSON_TYPE).send(response.body);
+  };
 
-    scope.route({
-      method: options.methods ?? ['POST'],
-      url: path,
-      // hookinbox enforces its own limit while streaming; Fastify's must not cut in first with another answer.
-      bodyLimit: Number.MAX_SAFE_INTEGER,
-      // Fastify answers 415 to a malformed content-type (even an empty one) before any parser runs. No provider reads
-      // it, so the route sees a neutral type and the receiver still gets the header as sent.
-      onRequest: (request, _reply, done) => {
-        const sent = request.raw.headers['content-type'];
-        if (sent !== undefined && !WELL_FORMED_TYPES.has(sent)) {
-          (request as { [CONTENT_TYPE]?: string })[CONTENT_TYPE] = sent;
-          request.raw.headers['content-type'] = 'application/octet-stream';
-        }
-        done();
-      },
-      handler: async (request: FastifyRequest, reply: FastifyReply) => {
-        let response: WebhookResponse;
-        try {
-          const holder = request.body as { [STREAM]?: NodeJS.ReadableStream } | undefined;
-          const stream = holder?.[STREAM];
-          const body = stream
-            ? await readRawBody(stream as import('node:stream').Readable, {
-                limit: bodyBytes,
-                timeoutMs: bodyTimeoutMs,
-                contentLength: request.headers['content-length'],
-              })
-            : Buffer.alloc(0);
-          response = await receiver.handle(
-            {
-              method: request.method,
-              url: request.url,
-              headers: withContentType(request),
-              body,
-            },
-            { logger: request.log },
-          );
-        } catch (error) {
-          const err =
-            error instanceof HookinboxError
-              ? error
-              : new HookinboxError('internal_error', '@hookinbox/fastify: the delivery could not be handled', {
-                  cause: error,
-                });
-          if (err.status >= 500) request.log.error({ err: error }, err.message);
-          else request.log.warn({ code: err.code }, err.message);
-          response = {
-            status: err.status,
-            headers: { 'content-type': 'application/json; charset=utf-8', ...err.headers },
-            body: JSON.stringify(err.toJSON()),
-          };
-        }
-        reply.code(response.status);
-        // Extra headers (Retry-After, Allow, …) come only with errors; reply.type() is the cheapest way to set the rest.
-        for (const name in response.headers) {
-          if (name !== 'content-type') reply.header(name, response.headers[name]);
-        }
-        return reply.type(response.headers['content-type'] ?? JSON_TYPE).send(response.body);
-      },
+  const fail = (request: FastifyRequest, reply: FastifyReply, error: unknown) => {
+    const err =
+      error instanceof HookinboxError
+        ? error
+        : new HookinboxError('internal_error', '@hookinbox/fastify: the delivery could not be handled', {
+            cause: error,
+          });
+    if (err.status >= 500) request.log.error({ err: error }, err.message);
+    else request.log.warn({ code: err.code }, err.message);
+    answer(reply, {
+      status: err.status,
+      headers: { 'content-type': JSON_TYPE, ...err.headers },
+      body: JSON.stringify(err.toJSON()),
     });
+  };
+
+  /**
+   * The whole delivery is answered from the route's onRequest hook, before Fastify looks at the content-type or the
+   * body: hookinbox reads the exact bytes itself, with its own limits, and a content-type Fastify would refuse with
+   * 415 (even an empty one) reaches the provider as sent.
+   */
+  const onRequest = (request: FastifyRequest, reply: FastifyReply) => {
+    readRawBody(request.raw, {
+      limit: bodyBytes,
+      timeoutMs: bodyTimeoutMs,
+      contentLength: request.headers['content-length'],
+    })
+      .then((body) =>
+        receiver.handle(
+          { method: request.method, url: request.url, headers: request.headers, body },
+          { logger: request.log },
+        ),
+      )
+      .then(
+        (response) => answer(reply, response),
+        (error: unknown) => fail(request, reply, error),
+      );
+  };
+
+  fastify.route({
+    method: options.methods ?? ['POST'],
+    url: path,
+    onRequest,
+    // Never reached: onRequest answers every request of this route.
+    handler: (_request, reply) => {
+      reply.code(500).send();
+    },
   });
 
   if (options.closeReceiver !== false) {
@@ -120,11 +94,6 @@ const plugin: FastifyPluginAsync<HookinboxFastifyOptions> = async (fastify, opti
     });
   }
 };
-
-function withContentType(request: FastifyRequest): FastifyRequest['headers'] {
-  const sent = (request as { [CONTENT_TYPE]?: string })[CONTENT_TYPE];
-  return sent === undefined ? request.headers : { ...request.headers, 'content-type': sent };
-}
 
 /**
  * Fastify 5 plugin that mounts a hookinbox receiver on one route.
