@@ -1,7 +1,7 @@
 import { HookinboxError } from './errors.js';
 import { compilePattern, type EventFor } from './match.js';
 import { type ParsedReceiverOptions, receiverOptionsSchema } from './options.js';
-import { createMemoryStore, type DedupeStore } from './store.js';
+import { type ClaimResult, createMemoryStore, type DedupeStore, syncOpsOf } from './store.js';
 import type {
   EventMap,
   Handler,
@@ -14,6 +14,7 @@ import type {
 } from './types.js';
 
 type AnyEvent = WebhookEvent<string, unknown, any>;
+type Verified = Awaited<ReturnType<Provider['verify']>>;
 
 /** One failed call of one handler. */
 export interface HandlerFailure {
@@ -185,6 +186,8 @@ export function createReceiver<P extends Provider<any, any, any>>(
   const opts = parsed.data;
   const provider = opts.provider as Provider;
   const store: DedupeStore = opts.store ?? createMemoryStore();
+  // A store that answers synchronously (the memory store) spares each delivery its promises.
+  const syncStore = syncOpsOf(store);
   const logger: Logger = opts.logger ?? consoleLogger;
   const hooks = (opts.hooks ?? {}) as ReceiverHooks;
   const dispatcher = opts.dispatcher as Dispatcher | undefined;
@@ -378,15 +381,30 @@ export function createReceiver<P extends Provider<any, any, any>>(
     callHook('onDeadLetter', { event, failures });
   };
 
-  const commit = async (key: string, token: string | undefined, log: Logger) => {
+  /** Mark a delivery done; a synchronous store finishes before this returns (and returns nothing to wait for). */
+  const commit = (key: string, token: string | undefined, log: Logger): void | Promise<void> => {
     if (token === undefined) return;
     try {
-      const ok = await store.commit(key, token, ttlMs);
-      if (!ok) log.warn({ id: key }, '@hookinbox/core: the claim had expired before commit; raise dedupe.leaseMs');
+      if (syncStore) {
+        committed(syncStore.commit(key, token, ttlMs), key, log);
+        return;
+      }
+      return store.commit(key, token, ttlMs).then(
+        (ok) => committed(ok, key, log),
+        (error: unknown) => commitFailed(error, key, log),
+      );
     } catch (error) {
-      callHook('onStoreError', { error, policy: onStoreError, operation: 'commit' });
-      log.error({ err: error, id: key }, '@hookinbox/core: could not mark the delivery done in the store');
+      commitFailed(error, key, log);
     }
+  };
+
+  const committed = (ok: boolean, key: string, log: Logger) => {
+    if (!ok) log.warn({ id: key }, '@hookinbox/core: the claim had expired before commit; raise dedupe.leaseMs');
+  };
+
+  const commitFailed = (error: unknown, key: string, log: Logger) => {
+    callHook('onStoreError', { error, policy: onStoreError, operation: 'commit' });
+    log.error({ err: error, id: key }, '@hookinbox/core: could not mark the delivery done in the store');
   };
 
   const release = async (key: string, token: string | undefined, log: Logger) => {
@@ -518,9 +536,10 @@ export function createReceiver<P extends Provider<any, any, any>>(
   ) => {
     if (failures.length === 0) handled(event, started);
     else deadLetter(event, failures, log);
-    if (token === undefined) end(event);
+    const committing = commit(event.id, token, log);
+    if (committing === undefined) end(event);
     else
-      commit(event.id, token, log).then(
+      committing.then(
         () => end(event),
         () => end(event),
       );
@@ -532,9 +551,23 @@ export function createReceiver<P extends Provider<any, any, any>>(
     await commit(event.id, token, log);
   };
 
-  const handle = async (delivery: RawDelivery, handleOptions?: HandleOptions): Promise<WebhookResponse> => {
+  /**
+   * Handle one delivery. Every step that can answer at once does, so that with a synchronous store an acknowledged
+   * delivery costs no promise before the one handed back; a step that has to wait continues in a `then`.
+   */
+  const handle = (delivery: RawDelivery, handleOptions?: HandleOptions): Promise<WebhookResponse> => {
+    try {
+      const response = receive(delivery, handleOptions?.logger ?? logger);
+      return response instanceof Promise ? response : Promise.resolve(response);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  };
+
+  type Answer = WebhookResponse | Promise<WebhookResponse>;
+
+  const receive = (delivery: RawDelivery, log: Logger): Answer => {
     const started = performance.now();
-    const log = handleOptions?.logger ?? logger;
     stats.received++;
     if (hooks.onReceived) callHook('onReceived', { method: delivery.method, url: delivery.url });
     if (closing) {
@@ -552,18 +585,30 @@ export function createReceiver<P extends Provider<any, any, any>>(
       return reject(new HookinboxError('internal_error', '@hookinbox/core: the receiver is misconfigured'), log);
     }
 
-    let verified: Awaited<ReturnType<Provider['verify']>>;
+    let result: ReturnType<Provider['verify']>;
     try {
       const headers = lowerCaseHeaders(delivery.headers);
-      const result = provider.verify(headers === delivery.headers ? delivery : { ...delivery, headers });
-      // Most providers verify synchronously: awaiting only a promise spares every delivery a turn of the microtask queue.
-      verified = result instanceof Promise ? await result : result;
+      result = provider.verify(headers === delivery.headers ? delivery : { ...delivery, headers });
     } catch (error) {
-      if (error instanceof HookinboxError) return reject(error, log);
-      log.error({ err: error }, `@hookinbox/core: the ${provider.name} provider threw`);
-      return reject(new HookinboxError('internal_error', '@hookinbox/core: the delivery could not be verified'), log);
+      return verifyFailed(error, log);
     }
+    // Most providers verify synchronously: only a promise is waited for.
+    if (result instanceof Promise) {
+      return result.then(
+        (verified: Verified) => verifiedThen(verified, started, log),
+        (error: unknown) => verifyFailed(error, log),
+      );
+    }
+    return verifiedThen(result, started, log);
+  };
 
+  const verifyFailed = (error: unknown, log: Logger): WebhookResponse => {
+    if (error instanceof HookinboxError) return reject(error, log);
+    log.error({ err: error }, `@hookinbox/core: the ${provider.name} provider threw`);
+    return reject(new HookinboxError('internal_error', '@hookinbox/core: the delivery could not be verified'), log);
+  };
+
+  const verifiedThen = (verified: Verified, started: number, log: Logger): Answer => {
     const { name, dedupeKey } = verified;
     let payload = verified.payload;
     let invalidError: unknown;
@@ -581,15 +626,49 @@ export function createReceiver<P extends Provider<any, any, any>>(
       meta: verified.meta,
       receivedAt: new Date(),
     };
-
-    let token: string | undefined;
+    if (syncStore) {
+      let claim: ClaimResult;
+      try {
+        claim = syncStore.claim(dedupeKey, leaseMs);
+      } catch (error) {
+        return claimFailed(error, event, invalidError, started, log);
+      }
+      return claimedThen(event, claim, invalidError, started, log);
+    }
     try {
-      const claim = await store.claim(dedupeKey, leaseMs);
-      if (claim.status === 'claimed') {
-        token = claim.token;
-      } else {
+      return store.claim(dedupeKey, leaseMs).then(
+        (claim) => claimedThen(event, claim, invalidError, started, log),
+        (error: unknown) => claimFailed(error, event, invalidError, started, log),
+      );
+    } catch (error) {
+      return claimFailed(error, event, invalidError, started, log);
+    }
+  };
+
+  const claimFailed = (error: unknown, event: AnyEvent, invalidError: unknown, started: number, log: Logger) => {
+    callHook('onStoreError', { error, policy: onStoreError, operation: 'claim' });
+    if (onStoreError === 'fail-closed') {
+      log.error({ err: error, id: event.id }, '@hookinbox/core: dedupe store failed; answering 503');
+      return reject(storeUnavailable(error), log);
+    }
+    log.warn({ err: error, id: event.id }, '@hookinbox/core: dedupe store failed; processing without dedupe');
+    return claimedThen(event, undefined, invalidError, started, log);
+  };
+
+  /** After the claim; `claim` is undefined when the store failed and the policy is fail-open. */
+  const claimedThen = (
+    event: AnyEvent,
+    claim: ClaimResult | undefined,
+    invalidError: unknown,
+    started: number,
+    log: Logger,
+  ): Answer => {
+    const { name, id } = event;
+    let token: string | undefined;
+    if (claim !== undefined) {
+      if (claim.status !== 'claimed') {
         stats.duplicates++;
-        callHook('onDuplicate', { name, id: dedupeKey, state: claim.status });
+        callHook('onDuplicate', { name, id, state: claim.status });
         if (claim.status === 'in-flight' && ack.mode === 'after-handlers') {
           return reject(
             new HookinboxError('in_flight', '@hookinbox/core: a copy of this delivery is being handled; retry later', {
@@ -598,55 +677,68 @@ export function createReceiver<P extends Provider<any, any, any>>(
             log,
           );
         }
-        log.debug({ event: name, id: dedupeKey, state: claim.status }, '@hookinbox/core: duplicate delivery');
-        acknowledged(name, dedupeKey, 200, started);
+        log.debug({ event: name, id, state: claim.status }, '@hookinbox/core: duplicate delivery');
+        acknowledged(name, id, 200, started);
         return respond(200, DUPLICATE_BODY);
       }
-    } catch (error) {
-      callHook('onStoreError', { error, policy: onStoreError, operation: 'claim' });
-      if (onStoreError === 'fail-closed') {
-        log.error({ err: error, id: dedupeKey }, '@hookinbox/core: dedupe store failed; answering 503');
-        return reject(storeUnavailable(error), log);
-      }
-      log.warn({ err: error, id: dedupeKey }, '@hookinbox/core: dedupe store failed; processing without dedupe');
+      token = claim.token;
     }
 
     if (invalidError !== undefined) {
       stats.invalid++;
-      log.warn({ event: name, id: dedupeKey }, `@hookinbox/core: ${name} payload failed its schema`);
+      log.warn({ event: name, id }, `@hookinbox/core: ${name} payload failed its schema`);
       callHook('onInvalid', { event, error: invalidError });
-      await commit(dedupeKey, token, log);
-      acknowledged(name, dedupeKey, 200, started);
-      return respond(200, OK_BODY);
+      return commitThenOk(event, token, started, log);
     }
-
-    if (dispatcher) {
-      try {
-        await dispatcher.dispatch(event);
-      } catch (error) {
-        await release(dedupeKey, token, log);
-        log.error({ err: error, id: dedupeKey }, '@hookinbox/core: the dispatcher refused the event');
-        return reject(new HookinboxError('internal_error', '@hookinbox/core: the event could not be queued'), log);
-      }
-      await commit(dedupeKey, token, log);
-      acknowledged(name, dedupeKey, 200, started);
-      return respond(200, OK_BODY);
-    }
-
+    if (dispatcher) return dispatch(dispatcher, event, token, started, log);
     if (routes(name).length === 0) {
-      log.debug({ event: name, id: dedupeKey }, `@hookinbox/core: no handler for ${name}`);
-      await commit(dedupeKey, token, log);
-      acknowledged(name, dedupeKey, 200, started);
-      return respond(200, OK_BODY);
+      log.debug({ event: name, id }, `@hookinbox/core: no handler for ${name}`);
+      return commitThenOk(event, token, started, log);
     }
-
     if (ack.mode === 'immediate') {
       enqueue(event, token, log);
-      acknowledged(name, dedupeKey, 200, started);
+      acknowledged(name, id, 200, started);
       return respond(200, OK_BODY);
     }
+    return runBeforeAnswer(event, token, started, log);
+  };
 
-    // after-handlers: one attempt of each handler within the deadline.
+  /** Mark the delivery done, then acknowledge it. */
+  const commitThenOk = (event: AnyEvent, token: string | undefined, started: number, log: Logger): Answer => {
+    const ok = () => {
+      acknowledged(event.name, event.id, 200, started);
+      return respond(200, OK_BODY);
+    };
+    const committing = commit(event.id, token, log);
+    return committing === undefined ? ok() : committing.then(ok);
+  };
+
+  const dispatch = async (
+    to: Dispatcher,
+    event: AnyEvent,
+    token: string | undefined,
+    started: number,
+    log: Logger,
+  ): Promise<WebhookResponse> => {
+    try {
+      await to.dispatch(event);
+    } catch (error) {
+      await release(event.id, token, log);
+      log.error({ err: error, id: event.id }, '@hookinbox/core: the dispatcher refused the event');
+      return reject(new HookinboxError('internal_error', '@hookinbox/core: the event could not be queued'), log);
+    }
+    return commitThenOk(event, token, started, log);
+  };
+
+  /** after-handlers: one attempt of each handler within the deadline. */
+  const runBeforeAnswer = async (
+    event: AnyEvent,
+    token: string | undefined,
+    started: number,
+    log: Logger,
+  ): Promise<WebhookResponse> => {
+    if (ack.mode !== 'after-handlers') throw new Error('unreachable');
+    const { name, id: dedupeKey } = event;
     let timedOut = false;
     const attempt = runAll(event, log, 1, true);
     const task = attempt.then(async (failures) => {

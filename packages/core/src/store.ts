@@ -26,6 +26,25 @@ export interface DedupeStore {
   close?(): Promise<void>;
 }
 
+/**
+ * The same operations answered synchronously, by a store that never waits on I/O (the memory store). The receiver
+ * uses them when present, which spares each delivery its promises; they must behave exactly as the async methods.
+ * Internal: a store wrapped by something else (a spy, a proxy, a spread copy) loses them and is awaited as usual.
+ */
+export interface SyncDedupeOps {
+  claim(key: string, leaseMs: number): ClaimResult;
+  commit(key: string, token: string, ttlMs: number): boolean;
+  release(key: string, token: string): boolean;
+}
+
+/** Where a store keeps its {@link SyncDedupeOps}. */
+export const SYNC_OPS: unique symbol = Symbol('hookinbox.syncDedupeOps');
+
+/** The synchronous operations of `store`, when it has them. */
+export function syncOpsOf(store: DedupeStore): SyncDedupeOps | undefined {
+  return (store as { [SYNC_OPS]?: SyncDedupeOps })[SYNC_OPS];
+}
+
 export interface MemoryStoreOptions {
   /** Most keys remembered at once; the least recently used is forgotten first. Default 500,000. */
   maxEntries?: number;
@@ -76,7 +95,8 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): DedupeStore
     throw new TypeError('@hookinbox/core: memory store maxEntries must be a positive integer');
   }
   const clock = options.clock ?? performance;
-  const table = new DigestTable(maxEntries);
+  // The epoch sits just before the first reading of the clock, so that every expiry the table holds is positive.
+  const table = new DigestTable(maxEntries, clock.now() - 1);
   const leases = new Map<string, Lease>();
   let sweepAt = 1_024;
   const salt = crypto.randomBytes(16).toString('hex');
@@ -88,7 +108,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): DedupeStore
     table.load(digest);
     const slot = table.find();
     if (slot === NONE) return false;
-    if ((table.expires[slot] as number) <= now) {
+    if (table.expiresAt(slot) <= now) {
       table.remove(slot);
       return false;
     }
@@ -113,8 +133,8 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): DedupeStore
     sweepAt = Math.max(1_024, leases.size * 2);
   };
 
-  return {
-    async claim(key, leaseMs) {
+  const ops: SyncDedupeOps = {
+    claim(key, leaseMs) {
       const now = clock.now();
       const held = leases.get(key);
       if (held !== undefined && held.expires > now) return IN_FLIGHT_RESULT;
@@ -125,7 +145,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): DedupeStore
       if (leases.size >= sweepAt) sweep(now);
       return { status: 'claimed', token };
     },
-    async commit(key, token, ttlMs) {
+    commit(key, token, ttlMs) {
       const now = clock.now();
       const held = leaseOf(key, token, now);
       if (held === undefined) return false;
@@ -136,33 +156,56 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): DedupeStore
       table.insert(now + ttlMs);
       return true;
     },
-    async release(key, token) {
+    release(key, token) {
       if (leaseOf(key, token, clock.now()) === undefined) return false;
       leases.delete(key);
       return true;
     },
   };
+
+  const store: DedupeStore = {
+    async claim(key, leaseMs) {
+      return ops.claim(key, leaseMs);
+    },
+    async commit(key, token, ttlMs) {
+      return ops.commit(key, token, ttlMs);
+    },
+    async release(key, token) {
+      return ops.release(key, token);
+    },
+  };
+  // Not enumerable: a copy that replaces a method (`{ ...store, commit }`) must not keep the originals through it.
+  Object.defineProperty(store, SYNC_OPS, { value: ops });
+  return store;
 }
 
 const NONE = -1;
+/** 32-bit words per slot: four of digest, two for the expiry (a float64), the LRU list's previous and next slot. */
+const STRIDE = 8;
+/** The expiry's float64 index within a slot, counted in float64s. */
+const EXPIRY = 2;
+const PREV = 6;
+const NEXT = 7;
+/** Expiry values that mark a slot empty (never used since the last rebuild) or removed. */
 const EMPTY = 0;
-const FULL = 1;
-/** A removed entry: probing goes on past it, an insert may reuse it. */
-const GONE = 2;
+const GONE = -1;
 
 /**
- * An open-addressing hash table of 128-bit digests with an LRU list, in typed arrays only. A key is the first 16
+ * An open-addressing hash table of 128-bit digests with an LRU list, in one ArrayBuffer. A key is the first 16
  * bytes of a salted SHA-256: two distinct keys share an entry with probability about n² / 2¹²⁹ (below 10⁻²⁶ for a
- * million keys), so claims stay exact. Slots stay where they are until the table is rebuilt, so the LRU list links
- * slot numbers; a rebuild (to grow, or to clear removed slots) walks the list and keeps its order. At most half the
- * slots are in use, so a probe is short.
+ * million keys), so claims stay exact.
+ *
+ * Each slot is one 32-byte record (digest, expiry, LRU links), so an operation touches one or two cache lines
+ * instead of one per field: on a table of tens of megabytes nearly every access misses the cache, and that is most of
+ * what the table costs. An expiry is stored relative to the table's epoch, so that it is always positive, and doubles
+ * as the slot's state (0 empty, -1 removed). Slots stay where they are until the table is rebuilt, so the LRU list
+ * links slot numbers; a rebuild (to grow, or to clear removed slots) walks the list and keeps its order. At most half
+ * the slots are in use, so a probe is short.
  */
 class DigestTable {
-  expires = new Float64Array(0);
-  private state = new Uint8Array(0);
-  private words = new Uint32Array(0);
-  private prev = new Int32Array(0);
-  private next = new Int32Array(0);
+  private u32 = new Uint32Array(0);
+  private i32 = new Int32Array(0);
+  private f64 = new Float64Array(0);
   private capacity = 0;
   private mask = 0;
   private size = 0;
@@ -175,7 +218,14 @@ class DigestTable {
   private h2 = 0;
   private h3 = 0;
 
-  constructor(private readonly max: number) {
+  /**
+   * @param max - most entries kept
+   * @param epoch - a time before any expiry the table will hold, in the store clock's milliseconds
+   */
+  constructor(
+    private readonly max: number,
+    private readonly epoch: number,
+  ) {
     this.allocate(Math.min(1_024, capacityFor(max)));
   }
 
@@ -188,21 +238,26 @@ class DigestTable {
   }
 
   find(): number {
-    const { state, words, mask } = this;
+    const { u32, f64, mask } = this;
     for (let i = this.h0 & mask; ; i = (i + 1) & mask) {
-      const s = state[i];
-      if (s === EMPTY) return NONE;
-      const w = i * 4;
+      const e = f64[i * 4 + EXPIRY] as number;
+      if (e === EMPTY) return NONE;
+      const w = i * STRIDE;
       if (
-        s === FULL &&
-        words[w] === this.h0 &&
-        words[w + 1] === this.h1 &&
-        words[w + 2] === this.h2 &&
-        words[w + 3] === this.h3
+        e !== GONE &&
+        u32[w] === this.h0 &&
+        u32[w + 1] === this.h1 &&
+        u32[w + 2] === this.h2 &&
+        u32[w + 3] === this.h3
       ) {
         return i;
       }
     }
+  }
+
+  /** The expiry of a slot, in the store clock's milliseconds. */
+  expiresAt(slot: number): number {
+    return (this.f64[slot * 4 + EXPIRY] as number) + this.epoch;
   }
 
   /** Add the loaded digest, which is not in the table; the least recently used entry makes room when full. */
@@ -210,15 +265,23 @@ class DigestTable {
     if (this.size >= this.max) this.remove(this.head);
     if ((this.size + 1) * 2 > this.capacity) this.rebuild(this.capacity * 2);
     else if ((this.size + this.gone + 1) * 4 > this.capacity * 3) this.rebuild(this.capacity);
-    const { state, mask } = this;
+    const { f64, mask } = this;
     let i = this.h0 & mask;
-    while (state[i] === FULL) i = (i + 1) & mask;
-    if (state[i] === GONE) this.gone--;
-    this.place(i, this.h0, this.h1, this.h2, this.h3, expires);
+    for (;;) {
+      const e = f64[i * 4 + EXPIRY] as number;
+      if (e === EMPTY) break;
+      if (e === GONE) {
+        this.gone--;
+        break;
+      }
+      i = (i + 1) & mask;
+    }
+    // Positive even if a custom clock stepped back past the epoch: 0 and -1 mean empty and removed.
+    this.place(i, this.h0, this.h1, this.h2, this.h3, Math.max(expires - this.epoch, Number.MIN_VALUE));
   }
 
   remove(slot: number): void {
-    this.state[slot] = GONE;
+    this.f64[slot * 4 + EXPIRY] = GONE;
     this.unlink(slot);
     this.size--;
     this.gone++;
@@ -231,70 +294,75 @@ class DigestTable {
     this.append(slot);
   }
 
-  private place(i: number, h0: number, h1: number, h2: number, h3: number, expires: number): void {
-    const w = i * 4;
-    this.state[i] = FULL;
-    this.words[w] = h0;
-    this.words[w + 1] = h1;
-    this.words[w + 2] = h2;
-    this.words[w + 3] = h3;
-    this.expires[i] = expires;
+  /** Fill slot `i`; `stored` is the expiry relative to the epoch (positive). */
+  private place(i: number, h0: number, h1: number, h2: number, h3: number, stored: number): void {
+    const w = i * STRIDE;
+    const { u32 } = this;
+    u32[w] = h0;
+    u32[w + 1] = h1;
+    u32[w + 2] = h2;
+    u32[w + 3] = h3;
+    this.f64[i * 4 + EXPIRY] = stored;
     this.size++;
     this.append(i);
   }
 
   private allocate(capacity: number): void {
+    const buffer = new ArrayBuffer(capacity * STRIDE * 4);
+    this.u32 = new Uint32Array(buffer);
+    this.i32 = new Int32Array(buffer);
+    this.f64 = new Float64Array(buffer);
     this.capacity = capacity;
     this.mask = capacity - 1;
-    this.state = new Uint8Array(capacity);
-    this.words = new Uint32Array(capacity * 4);
-    this.expires = new Float64Array(capacity);
-    this.prev = new Int32Array(capacity);
-    this.next = new Int32Array(capacity);
     this.size = 0;
     this.gone = 0;
     this.head = NONE;
     this.tail = NONE;
   }
 
-  /** Re-insert every entry, least recently used first, into fresh arrays of `capacity` slots. */
+  /** Re-insert every entry, least recently used first, into a fresh buffer of `capacity` slots. */
   private rebuild(capacity: number): void {
-    const { words, expires, next } = this;
+    const { u32, i32, f64 } = this;
     let slot = this.head;
     this.allocate(capacity);
-    const { state, mask } = this;
+    const mask = this.mask;
+    const into = this.f64;
     while (slot !== NONE) {
-      const w = slot * 4;
-      const h0 = words[w] as number;
+      const w = slot * STRIDE;
+      const h0 = u32[w] as number;
       let i = h0 & mask;
-      while (state[i] !== EMPTY) i = (i + 1) & mask;
+      while (into[i * 4 + EXPIRY] !== EMPTY) i = (i + 1) & mask;
       this.place(
         i,
         h0,
-        words[w + 1] as number,
-        words[w + 2] as number,
-        words[w + 3] as number,
-        expires[slot] as number,
+        u32[w + 1] as number,
+        u32[w + 2] as number,
+        u32[w + 3] as number,
+        f64[slot * 4 + EXPIRY] as number,
       );
-      slot = next[slot] as number;
+      slot = i32[w + NEXT] as number;
     }
   }
 
   private append(slot: number): void {
-    this.prev[slot] = this.tail;
-    this.next[slot] = NONE;
+    const { i32 } = this;
+    const w = slot * STRIDE;
+    i32[w + PREV] = this.tail;
+    i32[w + NEXT] = NONE;
     if (this.tail === NONE) this.head = slot;
-    else this.next[this.tail] = slot;
+    else i32[this.tail * STRIDE + NEXT] = slot;
     this.tail = slot;
   }
 
   private unlink(slot: number): void {
-    const before = this.prev[slot] as number;
-    const after = this.next[slot] as number;
+    const { i32 } = this;
+    const w = slot * STRIDE;
+    const before = i32[w + PREV] as number;
+    const after = i32[w + NEXT] as number;
     if (before === NONE) this.head = after;
-    else this.next[before] = after;
+    else i32[before * STRIDE + NEXT] = after;
     if (after === NONE) this.tail = before;
-    else this.prev[after] = before;
+    else i32[after * STRIDE + PREV] = before;
   }
 }
 
