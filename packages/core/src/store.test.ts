@@ -96,6 +96,26 @@ describe('createMemoryStore', () => {
     expect((await store.claim('key-3', 1_000)).status).toBe('done');
   });
 
+  it('keeps the least-recently-used order of a key touched in the middle across rebuilds', async () => {
+    const store = createMemoryStore({ maxEntries: 3_000 });
+    const remember = async (key: string) => {
+      const claim = await store.claim(key, 60_000);
+      if (claim.status !== 'claimed') throw new Error(`${key} was not new`);
+      expect(await store.commit(key, claim.token, 60_000)).toBe(true);
+    };
+    for (let i = 0; i < 3_000; i++) await remember(`key-${i}`); // two rebuilds on the way
+    expect((await store.claim('key-0', 1_000)).status).toBe('done');
+    expect((await store.claim('key-1500', 1_000)).status).toBe('done');
+    // 1,600 new keys forget the 1,600 least recent: key-1 … key-1499, then key-1501 … key-1601.
+    for (let i = 0; i < 1_600; i++) await remember(`new-${i}`);
+    for (const kept of ['key-0', 'key-1500', 'key-1602', 'key-2999', 'new-0', 'new-1599']) {
+      expect((await store.claim(kept, 1_000)).status, kept).toBe('done');
+    }
+    for (const forgotten of ['key-1', 'key-1499', 'key-1501', 'key-1601']) {
+      expect((await store.claim(forgotten, 1_000)).status, forgotten).toBe('claimed');
+    }
+  });
+
   it('reuses released and expired slots without losing the keys it still holds (fake timers)', async () => {
     vi.useFakeTimers();
     const store = createMemoryStore({ maxEntries: 100, clock: Date });

@@ -320,28 +320,49 @@ class DigestTable {
     this.tail = NONE;
   }
 
-  /** Re-insert every entry, least recently used first, into a fresh buffer of `capacity` slots. */
+  /**
+   * Move every entry into a fresh buffer of `capacity` slots, keeping the LRU order. The old slots are read in
+   * address order and the links translated through a slot map afterwards: walking the list instead would chase one
+   * cache miss after another, which on a table of a few hundred thousand entries stalled the event loop several
+   * times as long.
+   */
   private rebuild(capacity: number): void {
-    const { u32, i32, f64 } = this;
-    let slot = this.head;
+    const { u32, i32, f64, head, tail, size } = this;
+    const old = this.capacity;
     this.allocate(capacity);
     const mask = this.mask;
-    const into = this.f64;
-    while (slot !== NONE) {
+    const to32 = this.u32;
+    const toI32 = this.i32;
+    const to64 = this.f64;
+    const moved = new Int32Array(old);
+    for (let slot = 0; slot < old; slot++) {
+      const e = f64[slot * 4 + EXPIRY] as number;
+      if (e === EMPTY || e === GONE) continue;
       const w = slot * STRIDE;
       const h0 = u32[w] as number;
       let i = h0 & mask;
-      while (into[i * 4 + EXPIRY] !== EMPTY) i = (i + 1) & mask;
-      this.place(
-        i,
-        h0,
-        u32[w + 1] as number,
-        u32[w + 2] as number,
-        u32[w + 3] as number,
-        f64[slot * 4 + EXPIRY] as number,
-      );
-      slot = i32[w + NEXT] as number;
+      while (to64[i * 4 + EXPIRY] !== EMPTY) i = (i + 1) & mask;
+      const v = i * STRIDE;
+      to32[v] = h0;
+      to32[v + 1] = u32[w + 1] as number;
+      to32[v + 2] = u32[w + 2] as number;
+      to32[v + 3] = u32[w + 3] as number;
+      to64[i * 4 + EXPIRY] = e;
+      moved[slot] = i;
     }
+    for (let slot = 0; slot < old; slot++) {
+      const e = f64[slot * 4 + EXPIRY] as number;
+      if (e === EMPTY || e === GONE) continue;
+      const w = slot * STRIDE;
+      const v = (moved[slot] as number) * STRIDE;
+      const before = i32[w + PREV] as number;
+      const after = i32[w + NEXT] as number;
+      toI32[v + PREV] = before === NONE ? NONE : (moved[before] as number);
+      toI32[v + NEXT] = after === NONE ? NONE : (moved[after] as number);
+    }
+    this.head = head === NONE ? NONE : (moved[head] as number);
+    this.tail = tail === NONE ? NONE : (moved[tail] as number);
+    this.size = size;
   }
 
   private append(slot: number): void {
