@@ -20,6 +20,7 @@ export {
   type Dispatcher,
   type HandleOptions,
   type HandlerFailure,
+  handleDelivery,
   type ProviderEvent,
   type ProviderEvents,
   type ProviderFallback,

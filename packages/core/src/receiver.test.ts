@@ -8,7 +8,7 @@ import {
   testProvider,
 } from '../../../test/helpers/test-provider.js';
 import { HookinboxError } from './errors.js';
-import { createReceiver, type Dispatcher } from './receiver.js';
+import { createReceiver, type Dispatcher, handleDelivery } from './receiver.js';
 import { createMemoryStore, type DedupeStore } from './store.js';
 import type { Provider } from './types.js';
 
@@ -480,5 +480,45 @@ describe('HookinboxError', () => {
     const err = new HookinboxError('store_unavailable', 'down', { cause: new Error(`secret ${TEST_SECRET}`) });
     expect(err.status).toBe(503);
     expect(JSON.stringify(err)).toBe('{"error":{"code":"store_unavailable","message":"down"}}');
+  });
+});
+
+describe('handleDelivery (for adapters)', () => {
+  it('answers synchronously with the memory store, and a copy of the delivery is a duplicate at once', async () => {
+    const r = make();
+    const handler = vi.fn();
+    r.on('thing/created', handler);
+    const d = delivery();
+    const first = handleDelivery(r, d);
+    const second = handleDelivery(r, d);
+    expect(first).not.toBeInstanceOf(Promise);
+    expect(first).toMatchObject({ status: 200, body: '{"ok":true}' });
+    expect(second).toMatchObject({ status: 200, body: '{"ok":true,"duplicate":true}' });
+    await settle(r);
+    expect(handler).toHaveBeenCalledTimes(1);
+  });
+
+  it('answers with a promise when the store has to be awaited, with the same outcome as handle()', async () => {
+    const memory = createMemoryStore();
+    const r = make({ store: { ...memory } });
+    r.on('thing/created', () => {});
+    const answer = handleDelivery(r, delivery());
+    expect(answer).toBeInstanceOf(Promise);
+    expect(await answer).toMatchObject({ status: 200 });
+    const forged = delivery({ id: 'forged' });
+    forged.headers['x-test-signature'] = 'nope';
+    expect(await handleDelivery(r, forged)).toMatchObject({ status: 401 });
+    await settle(r);
+  });
+
+  it('goes through handle() of a copy that replaces it, and of any object that only has handle()', async () => {
+    const r = make();
+    r.on('thing/created', () => {});
+    const handle = vi.fn(r.handle);
+    expect(await handleDelivery({ ...r, handle }, delivery())).toMatchObject({ status: 200 });
+    expect(handle).toHaveBeenCalledTimes(1);
+    const custom = { handle: async () => ({ status: 202, headers: {}, body: '' }) };
+    expect(await handleDelivery(custom, delivery())).toMatchObject({ status: 202 });
+    await settle(r);
   });
 });

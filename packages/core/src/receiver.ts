@@ -846,7 +846,33 @@ export function createReceiver<P extends Provider<any, any, any>>(
       return { drained: false, pending };
     },
   };
+  // Not enumerable: a copy that replaces handle() (`{ ...receiver, handle }`) must not answer through the original.
+  const fast: Receive = (delivery, handleOptions) => receive(delivery, handleOptions?.logger ?? logger);
+  Object.defineProperty(receiver, RECEIVE, { value: fast });
   return receiver as unknown as Receiver<ProviderEvents<P>, ProviderMeta<P>, ProviderFallback<P>>;
+}
+
+const RECEIVE = Symbol('hookinbox.receive');
+
+type Receive = (delivery: RawDelivery, options?: HandleOptions) => WebhookResponse | Promise<WebhookResponse>;
+
+/**
+ * For framework adapters: what {@link Receiver.handle} resolves to, answered synchronously when no step has to wait
+ * (with the memory store and a synchronous provider, every acknowledgement), so the adapter can send it in the same
+ * turn without a promise. Otherwise a promise. Works with any object that has `handle()`.
+ *
+ * @example
+ * const response = handleDelivery(receiver, { method, url, headers, body });
+ * if (response instanceof Promise) response.then(send, fail);
+ * else send(response);
+ */
+export function handleDelivery(
+  receiver: Pick<Receiver<any, any, any>, 'handle'>,
+  delivery: RawDelivery,
+  options?: HandleOptions,
+): WebhookResponse | Promise<WebhookResponse> {
+  const receive = (receiver as { [RECEIVE]?: Receive })[RECEIVE];
+  return receive ? receive(delivery, options) : receiver.handle(delivery, options);
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { HookinboxError, type Receiver, readRawBody, type WebhookResponse } from '@hookinbox/core';
+import { HookinboxError, handleDelivery, type Receiver, readRawBody, type WebhookResponse } from '@hookinbox/core';
 
 /** The request shape hookinbox reads: Node's IncomingMessage plus what Express and body parsers add. */
 type ExpressRequest = IncomingMessage & {
@@ -37,21 +37,41 @@ export function webhooks(receiver: Receiver<any, any>, options: WebhooksMiddlewa
       next();
       return;
     }
-    rawBody(req, bodyBytes, bodyTimeoutMs)
-      .then((body) =>
-        receiver.handle({
-          method: req.method ?? 'GET',
-          url: req.originalUrl ?? req.url ?? '/',
-          headers: req.headers,
-          body,
-        }),
-      )
-      .then(
-        (response) => send(res, response),
-        (error: unknown) => send(res, errorResponse(error)),
-      )
-      .catch(next);
+    rawBody(req, bodyBytes, bodyTimeoutMs).then(
+      (body) => {
+        let response: WebhookResponse | Promise<WebhookResponse>;
+        try {
+          response = handleDelivery(receiver, {
+            method: req.method ?? 'GET',
+            url: req.originalUrl ?? req.url ?? '/',
+            headers: req.headers,
+            body,
+          });
+        } catch (error) {
+          reply(res, next, errorResponse(error));
+          return;
+        }
+        if (response instanceof Promise) {
+          response.then(
+            (answered) => reply(res, next, answered),
+            (error: unknown) => reply(res, next, errorResponse(error)),
+          );
+        } else {
+          reply(res, next, response);
+        }
+      },
+      (error: unknown) => reply(res, next, errorResponse(error)),
+    );
   };
+}
+
+/** Send the answer; a failure to send goes to Express's error handling. */
+function reply(res: ServerResponse, next: NextFunction, response: WebhookResponse): void {
+  try {
+    send(res, response);
+  } catch (error) {
+    next(error);
+  }
 }
 
 /**

@@ -1,4 +1,4 @@
-import { HookinboxError, type Receiver, readRawBody, type WebhookResponse } from '@hookinbox/core';
+import { HookinboxError, handleDelivery, type Receiver, readRawBody, type WebhookResponse } from '@hookinbox/core';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 
@@ -62,17 +62,30 @@ const plugin: FastifyPluginAsync<HookinboxFastifyOptions> = async (fastify, opti
       limit: bodyBytes,
       timeoutMs: bodyTimeoutMs,
       contentLength: request.headers['content-length'],
-    })
-      .then((body) =>
-        receiver.handle(
-          { method: request.method, url: request.url, headers: request.headers, body },
-          { logger: request.log },
-        ),
-      )
-      .then(
-        (response) => answer(reply, response),
-        (error: unknown) => fail(request, reply, error),
-      );
+    }).then(
+      (body) => {
+        let response: WebhookResponse | Promise<WebhookResponse>;
+        try {
+          response = handleDelivery(
+            receiver,
+            { method: request.method, url: request.url, headers: request.headers, body },
+            { logger: request.log },
+          );
+        } catch (error) {
+          fail(request, reply, error);
+          return;
+        }
+        if (response instanceof Promise) {
+          response.then(
+            (answered) => answer(reply, answered),
+            (error: unknown) => fail(request, reply, error),
+          );
+        } else {
+          answer(reply, response);
+        }
+      },
+      (error: unknown) => fail(request, reply, error),
+    );
   };
 
   fastify.route({
