@@ -13,7 +13,7 @@ import { assertComplianceHandlers } from './compliance-guard.js';
 import { GENSTORE_HEADERS as H } from './headers.js';
 import type { GenstoreMeta } from './meta.js';
 import { type GenstoreOptions, genstoreOptionsSchema } from './options.js';
-import { verifyGenstoreSignature } from './signature.js';
+import { hmacSha256, verifyWith } from './signature.js';
 import { type GenstoreEventsWith, type GenstoreSchemas, genstoreSchemas } from './topics.js';
 
 /**
@@ -48,6 +48,7 @@ export function genstore<const S extends GenstoreSchemas = {}>(
   }
   const opts = parsed.data;
   const secrets: readonly string[] = opts.secrets ?? [opts.secret as string];
+  const macs = secrets.map(hmacSha256);
   // A Map, not an object lookup: topics are open-ended strings and `constructor` or `__proto__` must not resolve to
   // something inherited.
   const schemas = new Map<string, PayloadSchema>(Object.entries({ ...genstoreSchemas, ...opts.schemas }));
@@ -81,7 +82,7 @@ export function genstore<const S extends GenstoreSchemas = {}>(
       if (!signature) {
         throw new HookinboxError('missing_signature', `@hookinbox/genstore: the ${H.hmac} header is missing`);
       }
-      const secretIndex = verifyGenstoreSignature(body, signature, secrets);
+      const secretIndex = verifyWith(body, signature, macs);
       if (secretIndex === -1) {
         throw new HookinboxError(
           'invalid_signature',

@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { computeGenstoreSignature, verifyGenstoreSignature } from './signature.js';
+import { computeGenstoreSignature, hmacSha256, verifyGenstoreSignature } from './signature.js';
 
 // RFC 4231, test case 2: an HMAC-SHA256 vector computed by someone else.
 const RFC_KEY = 'Jefe';
@@ -64,5 +65,44 @@ describe('verifyGenstoreSignature', () => {
 
   it('a longer value that starts with the right signature: -1', () => {
     expect(verifyGenstoreSignature(body, `${sign('a')}AAAA`, ['a'])).toBe(-1);
+  });
+});
+
+describe('hmacSha256 (the prepared HMAC the provider verifies with)', () => {
+  const reference = (secret: string, body: Uint8Array) => createHmac('sha256', secret).update(body).digest('hex');
+
+  it('matches the RFC 4231 vector', () => {
+    expect(hmacSha256(RFC_KEY)(Buffer.from(RFC_DATA)).toString('hex')).toBe(RFC_HEX);
+  });
+
+  it('equals createHmac for any secret (empty, long, non-ASCII) and any run of bodies of changing sizes', () => {
+    fc.assert(
+      fc.property(
+        fc.string({ unit: 'grapheme', maxLength: 100 }),
+        fc.array(fc.uint8Array({ maxLength: 3_000 }), { minLength: 1, maxLength: 8 }),
+        (secret, bodies) => {
+          const mac = hmacSha256(secret);
+          for (const body of bodies) {
+            expect(mac(Buffer.from(body)).toString('hex')).toBe(reference(secret, body));
+          }
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it('equals createHmac for secrets around the 64-byte block: shorter, exactly, longer (hashed first), multi-byte', () => {
+    const body = Buffer.from('{"id":1}');
+    for (const secret of ['', 'k', 'x'.repeat(63), 'x'.repeat(64), 'x'.repeat(65), 'ø'.repeat(40), 'y'.repeat(500)]) {
+      expect(hmacSha256(secret)(body).toString('hex'), `${secret.length} characters`).toBe(reference(secret, body));
+    }
+  });
+
+  it('equals createHmac for bodies past the reused buffer (64 KiB and more), then small ones again', () => {
+    const mac = hmacSha256('s3cret');
+    for (const size of [0, 1, 2_000, 2_049, 60_000, 65_472, 65_473, 200_000, 5]) {
+      const body = Buffer.alloc(size, size % 251);
+      expect(mac(body).toString('hex'), `${size} bytes`).toBe(reference('s3cret', body));
+    }
   });
 });
