@@ -38,6 +38,18 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
   const { client: injected, url, keyPrefix, commandTimeoutMs } = parseRedisStoreOptions(options);
   const client: Redis | Cluster = injected ?? new Redis(url as string, { enableAutoPipelining: true });
   const owned = injected === undefined;
+  // The last connection error of a client the store owns, until it is ready again. ioredis prints every failed
+  // reconnection of a client nobody listens to; the store listens, and names the error in the store_unavailable of
+  // the operations it holds up instead. An injected client's errors are its owner's to handle.
+  let connectionError: Error | undefined;
+  if (owned) {
+    client.on('error', (error: Error) => {
+      connectionError = error;
+    });
+    client.on('ready', () => {
+      connectionError = undefined;
+    });
+  }
   const commands = defineScripts(client);
   // Claim tokens: unique to this store (96 random bits), then a counter; cheaper than a UUID per claim.
   const tokenPrefix = `c:${randomBytes(12).toString('base64url')}:`;
@@ -72,7 +84,13 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
       if (!next.settled) {
         if (next.deadline > now) break;
         next.settled = true;
-        next.reject(unavailable(`Redis did not answer ${next.operation} within ${commandTimeoutMs} ms`));
+        const connection = connectionError ? ` (connection: ${connectionError.message})` : '';
+        next.reject(
+          unavailable(
+            `Redis did not answer ${next.operation} within ${commandTimeoutMs} ms${connection}`,
+            connectionError,
+          ),
+        );
       }
       head++;
     }
