@@ -99,6 +99,28 @@ describe('routing', () => {
     const upper = Object.fromEntries(Object.entries(d.headers).map(([k, v]) => [k.toUpperCase(), v]));
     expect((await r.handle({ ...d, headers: upper })).status).toBe(200);
   });
+
+  it('with lowerCaseHeaders (Node headers), hands the headers to the provider as they are, without a copy', async () => {
+    const seen: unknown[] = [];
+    const base = testProvider();
+    const r = make({
+      provider: {
+        ...base,
+        verify: (d: Parameters<Provider['verify']>[0]) => {
+          seen.push(d.headers);
+          return base.verify(d);
+        },
+      },
+    });
+    const d = delivery();
+    expect((await r.handle(d, { lowerCaseHeaders: true })).status).toBe(200);
+    expect(seen[0]).toBe(d.headers);
+    // The option is a promise about the names: upper-case names are then not lowered, and the signature is missed.
+    const upper = Object.fromEntries(
+      Object.entries(delivery({ id: 'u' }).headers).map(([k, v]) => [k.toUpperCase(), v]),
+    );
+    expect((await r.handle({ ...d, headers: upper }, { lowerCaseHeaders: true })).status).toBe(401);
+  });
 });
 
 describe('handlers after the acknowledgement', () => {

@@ -85,6 +85,11 @@ export type ProviderEvent<P> = WebhookEvent<string, unknown, ProviderMeta<P>>;
 export interface HandleOptions {
   /** Logger for this delivery (the Fastify adapter passes `request.log`). */
   logger?: Logger;
+  /**
+   * The header names are lower-case already, as in Node's `req.headers`: the receiver skips lower-casing them. Leave
+   * it unset for headers built by hand or taken from another runtime.
+   */
+  lowerCaseHeaders?: boolean;
 }
 
 export interface RegisterOptions<E> {
@@ -557,7 +562,7 @@ export function createReceiver<P extends Provider<any, any, any>>(
    */
   const handle = (delivery: RawDelivery, handleOptions?: HandleOptions): Promise<WebhookResponse> => {
     try {
-      const response = receive(delivery, handleOptions?.logger ?? logger);
+      const response = receive(delivery, handleOptions?.logger ?? logger, handleOptions?.lowerCaseHeaders === true);
       return response instanceof Promise ? response : Promise.resolve(response);
     } catch (error) {
       return Promise.reject(error);
@@ -566,7 +571,7 @@ export function createReceiver<P extends Provider<any, any, any>>(
 
   type Answer = WebhookResponse | Promise<WebhookResponse>;
 
-  const receive = (delivery: RawDelivery, log: Logger): Answer => {
+  const receive = (delivery: RawDelivery, log: Logger, lowerCased: boolean): Answer => {
     const started = performance.now();
     stats.received++;
     if (hooks.onReceived) callHook('onReceived', { method: delivery.method, url: delivery.url });
@@ -587,7 +592,7 @@ export function createReceiver<P extends Provider<any, any, any>>(
 
     let result: ReturnType<Provider['verify']>;
     try {
-      const headers = lowerCaseHeaders(delivery.headers);
+      const headers = lowerCased ? delivery.headers : lowerCaseHeaders(delivery.headers);
       result = provider.verify(headers === delivery.headers ? delivery : { ...delivery, headers });
     } catch (error) {
       return verifyFailed(error, log);
@@ -847,7 +852,8 @@ export function createReceiver<P extends Provider<any, any, any>>(
     },
   };
   // Not enumerable: a copy that replaces handle() (`{ ...receiver, handle }`) must not answer through the original.
-  const fast: Receive = (delivery, handleOptions) => receive(delivery, handleOptions?.logger ?? logger);
+  const fast: Receive = (delivery, handleOptions) =>
+    receive(delivery, handleOptions?.logger ?? logger, handleOptions?.lowerCaseHeaders === true);
   Object.defineProperty(receiver, RECEIVE, { value: fast });
   return receiver as unknown as Receiver<ProviderEvents<P>, ProviderMeta<P>, ProviderFallback<P>>;
 }

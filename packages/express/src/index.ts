@@ -41,12 +41,12 @@ export function webhooks(receiver: Receiver<any, any>, options: WebhooksMiddlewa
       (body) => {
         let response: WebhookResponse | Promise<WebhookResponse>;
         try {
-          response = handleDelivery(receiver, {
-            method: req.method ?? 'GET',
-            url: req.originalUrl ?? req.url ?? '/',
-            headers: req.headers,
-            body,
-          });
+          response = handleDelivery(
+            receiver,
+            { method: req.method ?? 'GET', url: req.originalUrl ?? req.url ?? '/', headers: req.headers, body },
+            // Node's parser lower-cases every header name.
+            { lowerCaseHeaders: true },
+          );
         } catch (error) {
           reply(res, next, errorResponse(error));
           return;

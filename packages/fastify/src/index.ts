@@ -69,7 +69,8 @@ const plugin: FastifyPluginAsync<HookinboxFastifyOptions> = async (fastify, opti
           response = handleDelivery(
             receiver,
             { method: request.method, url: request.url, headers: request.headers, body },
-            { logger: request.log },
+            // Node's parser lower-cases every header name.
+            { logger: request.log, lowerCaseHeaders: true },
           );
         } catch (error) {
           fail(request, reply, error);
