@@ -223,6 +223,8 @@ interface Live {
   port: number;
   next: () => LoadRequest;
   measured: Measured;
+  /** 2xx req/s of each round, in round order. */
+  roundRps: number[];
   cpuMicros: number;
   cpuRequests: number;
 }
@@ -270,6 +272,7 @@ async function main() {
           port,
           next: requests(row, row.scheme === 'github' ? githubPool : genstorePool),
           measured: { seconds: 0, ok: 0, non2xx: 0, errors: 0, latencies: [] },
+          roundRps: [],
           cpuMicros: 0,
           cpuRequests: 0,
         };
@@ -296,6 +299,7 @@ async function main() {
         for (const latency of measured.latencies) entry.measured.latencies.push(latency);
         entry.cpuMicros += report.cpuMicros;
         entry.cpuRequests += report.requests;
+        entry.roundRps.push(measured.seconds > 0 ? measured.ok / measured.seconds : 0);
         console.log(
           `  round ${round + 1}/${rounds} ${entry.row.id}: ${Math.round(measured.ok / measured.seconds)} req/s 2xx, ` +
             `${measured.non2xx + measured.errors} failed`,
@@ -315,6 +319,7 @@ async function main() {
       entry.cpuRequests > 0 ? entry.cpuMicros / entry.cpuRequests : undefined,
     );
     if (row.rate) result.offeredRate = latencyRate;
+    result.roundRps = entry.roundRps;
     if (entry.measured.ok === 0) failed = true;
     return result;
   });
@@ -325,7 +330,10 @@ async function main() {
   if (checks.length > 0) {
     console.log('');
     console.log('Targets (ratios from this run):');
-    for (const c of checks) console.log(`  ${c.met ? 'met   ' : 'MISSED'} ${c.text}`);
+    for (const c of checks) {
+      console.log(`  ${c.met ? 'met   ' : 'MISSED'} ${c.text}`);
+      if (c.rounds) console.log(`         ${c.rounds}`);
+    }
   }
   const options = { duration, rounds, warmup, connections, rate: latencyRate, smoke };
   if (values.json) {
