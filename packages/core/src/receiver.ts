@@ -562,7 +562,7 @@ export function createReceiver<P extends Provider<any, any, any>>(
    */
   const handle = (delivery: RawDelivery, handleOptions?: HandleOptions): Promise<WebhookResponse> => {
     try {
-      const response = receive(delivery, handleOptions?.logger ?? logger, handleOptions?.lowerCaseHeaders === true);
+      const response = answer(delivery, handleOptions);
       return response instanceof Promise ? response : Promise.resolve(response);
     } catch (error) {
       return Promise.reject(error);
@@ -570,6 +570,10 @@ export function createReceiver<P extends Provider<any, any, any>>(
   };
 
   type Answer = WebhookResponse | Promise<WebhookResponse>;
+
+  /** {@link handle} without the promise when none is needed: what {@link handleDelivery} calls. */
+  const answer: Receive = (delivery, handleOptions) =>
+    receive(delivery, handleOptions?.logger ?? logger, handleOptions?.lowerCaseHeaders === true);
 
   const receive = (delivery: RawDelivery, log: Logger, lowerCased: boolean): Answer => {
     const started = performance.now();
@@ -705,7 +709,7 @@ export function createReceiver<P extends Provider<any, any, any>>(
       acknowledged(name, id, 200, started);
       return respond(200, OK_BODY);
     }
-    return runBeforeAnswer(event, token, started, log);
+    return runBeforeAnswer(event, token, started, log, ack);
   };
 
   /** Mark the delivery done, then acknowledge it. */
@@ -741,8 +745,8 @@ export function createReceiver<P extends Provider<any, any, any>>(
     token: string | undefined,
     started: number,
     log: Logger,
+    after: Extract<typeof ack, { mode: 'after-handlers' }>,
   ): Promise<WebhookResponse> => {
-    if (ack.mode !== 'after-handlers') throw new Error('unreachable');
     const { name, id: dedupeKey } = event;
     let timedOut = false;
     const attempt = runAll(event, log, 1, true);
@@ -772,14 +776,14 @@ export function createReceiver<P extends Provider<any, any, any>>(
     track(task, event);
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<'timeout'>((resolve) => {
-      timer = setTimeout(() => resolve('timeout'), ack.timeoutMs);
+      timer = setTimeout(() => resolve('timeout'), after.timeoutMs);
     });
     const outcome = await Promise.race([attempt, deadline]);
     clearTimeout(timer);
     if (outcome === 'timeout') {
       timedOut = true;
-      acknowledged(name, dedupeKey, ack.timeoutStatus, started);
-      return respond(ack.timeoutStatus, ack.timeoutStatus === 202 ? ACCEPTED_BODY : OK_BODY);
+      acknowledged(name, dedupeKey, after.timeoutStatus, started);
+      return respond(after.timeoutStatus, after.timeoutStatus === 202 ? ACCEPTED_BODY : OK_BODY);
     }
     await task;
     if (outcome.length > 0) {
@@ -852,9 +856,7 @@ export function createReceiver<P extends Provider<any, any, any>>(
     },
   };
   // Not enumerable: a copy that replaces handle() (`{ ...receiver, handle }`) must not answer through the original.
-  const fast: Receive = (delivery, handleOptions) =>
-    receive(delivery, handleOptions?.logger ?? logger, handleOptions?.lowerCaseHeaders === true);
-  Object.defineProperty(receiver, RECEIVE, { value: fast });
+  Object.defineProperty(receiver, RECEIVE, { value: answer });
   return receiver as unknown as Receiver<ProviderEvents<P>, ProviderMeta<P>, ProviderFallback<P>>;
 }
 
