@@ -6,7 +6,7 @@ import { redisStore } from './redis-store.js';
 type Reply = (...args: unknown[]) => Promise<unknown>;
 
 /** Just enough of an ioredis client: defineCommand wires each script name to a scripted reply. */
-function fakeClient(replies: Partial<Record<'claim' | 'commit' | 'release', Reply>> = {}) {
+function fakeClient(replies: Partial<Record<'claim' | 'commit' | 'release' | 'set', Reply>> = {}) {
   const calls: { command: string; args: unknown[] }[] = [];
   const byName: Record<string, 'claim' | 'commit' | 'release'> = {
     hookinboxClaimV1: 'claim',
@@ -23,6 +23,11 @@ function fakeClient(replies: Partial<Record<'claim' | 'commit' | 'release', Repl
         return (replies[op] ?? (async () => null))(...args);
       };
     }),
+    // Claims go as SET … NX GET (Redis 7): the same reply as the claim script.
+    set: (...args: unknown[]) => {
+      calls.push({ command: 'claim', args });
+      return (replies.set ?? replies.claim ?? (async () => null))(...args);
+    },
     quit: vi.fn(async () => 'OK'),
     disconnect: vi.fn(),
   };
@@ -73,7 +78,32 @@ describe('redisStore replies', () => {
     const other = await redisStore({ client, keyPrefix: 'app:' }).claim('order-1', 1_000);
     if (other.status !== 'claimed') throw new Error('expected a claim');
     expect(other.token.split(':')[1]).not.toBe(first.token.split(':')[1]);
-    expect(calls[0]).toEqual({ command: 'claim', args: ['app:order-1', first.token, 1_000] });
+    expect(calls[0]).toEqual({ command: 'claim', args: ['app:order-1', first.token, 'PX', 1_000, 'NX', 'GET'] });
+  });
+
+  it('claims with the script instead once Redis refuses SET with NX and GET (before Redis 7), and keeps to it', async () => {
+    const refused = Object.assign(new Error('ERR syntax error'), { name: 'ReplyError' });
+    const set = vi.fn(() => Promise.reject(refused));
+    const { client, calls } = fakeClient({ set, claim: async () => null });
+    const store = redisStore({ client, keyPrefix: 'app:' });
+    const first = await store.claim('order-1', 1_000);
+    if (first.status !== 'claimed') throw new Error('expected a claim');
+    expect((await store.claim('order-2', 1_000)).status).toBe('claimed');
+    expect(set).toHaveBeenCalledTimes(1);
+    // The refused SET, then the script for the same claim, then the script only.
+    expect(calls.map((c) => c.args.length)).toEqual([6, 3, 3]);
+    expect(calls[1]).toEqual({ command: 'claim', args: ['app:order-1', first.token, 1_000] });
+  });
+
+  it('answers store_unavailable for any other error of the SET claim, and does not give it up', async () => {
+    const set = vi.fn(() =>
+      Promise.reject(new Error('WRONGTYPE Operation against a key holding the wrong kind of value')),
+    );
+    const { client } = fakeClient({ set });
+    const store = redisStore({ client });
+    await expect(store.claim('order-1', 1_000)).rejects.toMatchObject({ code: 'store_unavailable' });
+    await expect(store.claim('order-2', 1_000)).rejects.toMatchObject({ code: 'store_unavailable' });
+    expect(set).toHaveBeenCalledTimes(2);
   });
 
   it('reads the done marker as done and any other value as in flight', async () => {

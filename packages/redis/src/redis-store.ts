@@ -26,7 +26,8 @@ const unavailable = (message: string, cause?: unknown) =>
  * A dedupe store on Redis, for more than one instance receiving deliveries. Works over an ioredis client on a
  * standalone server, behind Sentinel, or on a Cluster.
  *
- * Each operation is one Lua script on one key: one round trip, atomic, never KEYS or SCAN. A command that does not
+ * Each operation is one atomic command on one key (a claim is `SET … NX GET` on Redis 7 and later, a Lua script before;
+ * commit and release are scripts): one round trip, never KEYS or SCAN. A command that does not
  * answer within `commandTimeoutMs` rejects with `store_unavailable`; the receiver then answers 503 (fail-closed,
  * the default) or processes without dedupe (`dedupe: { onStoreError: 'fail-open' }`).
  *
@@ -124,12 +125,25 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
       );
     });
 
+  // Claims go as `SET … NX GET` until Redis refuses that form (before Redis 7), then as the script for good.
+  let plainClaims = true;
+  const claimCommand = (redisKey: string, token: string, leaseMs: number): Promise<string | null> => {
+    if (!plainClaims) return commands.hookinboxClaimV1(redisKey, token, leaseMs);
+    return (client.set(redisKey, token, 'PX', leaseMs, 'NX', 'GET') as Promise<string | null>).catch(
+      (error: unknown) => {
+        if (!isSyntaxError(error)) throw error;
+        plainClaims = false;
+        return commands.hookinboxClaimV1(redisKey, token, leaseMs);
+      },
+    );
+  };
+
   return {
     client,
     async claim(key, leaseMs): Promise<ClaimResult> {
       const redisKey = keyPrefix + key;
       const token = tokenPrefix + nextToken++;
-      const current = await run('claim', commands.hookinboxClaimV1(redisKey, token, leaseMs), (late) => {
+      const current = await run('claim', claimCommand(redisKey, token, leaseMs), (late) => {
         // The caller was told the store failed, so nobody holds this token: without the release, every retry of
         // the delivery would be answered "in flight" until the lease ends, and the provider would stop retrying.
         if (late === null) commands.hookinboxReleaseV1(redisKey, token).catch(() => {});
@@ -160,3 +174,8 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
 
 /** Same as {@link redisStore}, under the `createX` name the other factories use. */
 export const createRedisStore = redisStore;
+
+/** Redis's answer to a command form it does not know, e.g. SET with both NX and GET before Redis 7. */
+function isSyntaxError(error: unknown): boolean {
+  return error instanceof Error && /\bsyntax error\b/i.test(error.message);
+}
