@@ -199,8 +199,8 @@ const GONE = -1;
  * instead of one per field: on a table of tens of megabytes nearly every access misses the cache, and that is most of
  * what the table costs. An expiry is stored relative to the table's epoch, so that it is always positive, and doubles
  * as the slot's state (0 empty, -1 removed). Slots stay where they are until the table is rebuilt, so the LRU list
- * links slot numbers; a rebuild (to grow, or to clear removed slots) walks the list and keeps its order. At most half
- * the slots are in use, so a probe is short.
+ * links slot numbers; a rebuild (to grow, or to clear removed slots) moves every entry and keeps the list's order.
+ * At most half the slots are in use, so a probe is short.
  */
 class DigestTable {
   private u32 = new Uint32Array(0);
