@@ -1,9 +1,14 @@
 import * as crypto from 'node:crypto';
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 
-/** Standard base64 alphabet; Buffer.from would silently skip other characters. */
-const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 const DIGEST_BYTES = 32;
+/**
+ * A SHA-256 digest in the standard base64 alphabet: 43 characters, then its padding. Buffer's decoder would skip
+ * other characters silently, so the shape is checked first.
+ */
+const DIGEST_BASE64 = /^[A-Za-z0-9+/]{43}={0,2}$/;
+/** Where {@link verifyWith} decodes the header (43 characters are 32 bytes and 2 bits). */
+const received = Buffer.alloc(DIGEST_BYTES);
 
 /**
  * The value Genstore puts in `X-Genstore-Hmac-Sha256`: base64 HMAC-SHA256 of the exact raw body bytes, keyed with
@@ -35,10 +40,10 @@ export function verifyGenstoreSignature(body: Buffer, header: string, secrets: r
  */
 export function verifyWith(body: Buffer, header: string, macs: readonly ((body: Buffer) => Buffer)[]): number {
   const value = header.trim();
-  if (!BASE64.test(value)) return -1;
-  const received = Buffer.from(value, 'base64');
-  // timingSafeEqual needs equal lengths; a digest's length is public, so checking it first leaks nothing.
-  if (received.length !== DIGEST_BYTES) return -1;
+  // A digest's length is public, so refusing any other length first leaks nothing (timingSafeEqual needs equal ones).
+  if (!DIGEST_BASE64.test(value)) return -1;
+  // Decoded into a buffer of this module's (verification is synchronous): no allocation per delivery.
+  if (received.write(value, 0, 'base64') !== DIGEST_BYTES) return -1;
   let matched = -1;
   // Every secret is tried, so the time taken does not reveal which one matched.
   for (let i = 0; i < macs.length; i++) {
@@ -51,7 +56,7 @@ export function verifyWith(body: Buffer, header: string, macs: readonly ((body: 
 const BLOCK = 64;
 /** Bodies up to this size are laid out in one reused buffer; larger ones get a buffer of their own. */
 const SCRATCH_MAX = 64 * 1024;
-type OneShot = (algorithm: string, data: Buffer, outputEncoding: 'buffer') => Buffer;
+type OneShot = (algorithm: string, data: Buffer, outputEncoding: 'latin1') => string;
 const oneShot = (crypto as unknown as { hash?: OneShot }).hash;
 
 /**
@@ -59,6 +64,11 @@ const oneShot = (crypto as unknown as { hash?: OneShot }).hash;
  * body then costs two one-shot SHA-256 digests (`crypto.hash`, Node ≥ 20.12), without the key set-up `createHmac`
  * repeats on every call. Older Node 20 releases use `createHmac`. The result is the same digest either way; the
  * tests compare it with `createHmac` over random keys and bodies.
+ *
+ * Each digest comes back as a one-byte (`latin1`) string and is written into a buffer this function owns: a digest
+ * returned as a Buffer costs a fresh ArrayBuffer, which takes longer to create than the hash of a short input and
+ * then weighs on the garbage collector. The Buffer returned is therefore the same on every call, overwritten by the
+ * next one: compare it, or copy it, before calling again.
  *
  * @internal
  */
@@ -74,6 +84,7 @@ export function hmacSha256(secret: string): (body: Buffer) => Buffer {
     innerPad[i] = k ^ 0x36;
     outer[i] = k ^ 0x5c;
   }
+  const result = Buffer.alloc(DIGEST_BYTES);
   let scratch = Buffer.alloc(BLOCK + 2048);
   innerPad.copy(scratch);
   return (body) => {
@@ -90,7 +101,8 @@ export function hmacSha256(secret: string): (body: Buffer) => Buffer {
       innerPad.copy(inner);
     }
     body.copy(inner, BLOCK);
-    hash('sha256', inner.subarray(0, size), 'buffer').copy(outer, BLOCK);
-    return hash('sha256', outer, 'buffer');
+    outer.write(hash('sha256', inner.subarray(0, size), 'latin1'), BLOCK, 'latin1');
+    result.write(hash('sha256', outer, 'latin1'), 0, 'latin1');
+    return result;
   };
 }
