@@ -13,7 +13,7 @@ export {
   platformApiRetrySchema,
   sendPlatformApiCall,
 } from './platform-api.js';
-export { type ReadBodyOptions, readRawBody } from './read-body.js';
+export { type ReadBodyCallback, type ReadBodyOptions, readRawBody } from './read-body.js';
 export {
   type CloseResult,
   createReceiver,

@@ -50,4 +50,69 @@ describe('readRawBody', () => {
     s.destroy(new Error('socket hang up'));
     await expect(p).rejects.toMatchObject({ code: 'body_aborted' });
   });
+
+  it('a second read of a stream being read shares the outcome of the first', async () => {
+    const s = new PassThrough();
+    const first = readRawBody(s, opts);
+    const second = readRawBody(s, opts);
+    s.end('abc');
+    expect((await first).toString()).toBe('abc');
+    expect((await second).toString()).toBe('abc');
+  });
+});
+
+describe('readRawBody with a callback', () => {
+  const read = (s: PassThrough, options = opts) =>
+    new Promise<{ error: HookinboxError | null; body?: Buffer }>((resolve) => {
+      readRawBody(s, options, (error, body) => resolve({ error, body }));
+    });
+
+  it('hands over the exact bytes and returns nothing', async () => {
+    const s = new PassThrough();
+    const outcome = read(s);
+    s.write(Buffer.from([0xe2, 0x82]));
+    s.end(Buffer.from([0xac]));
+    const { error, body } = await outcome;
+    expect(error).toBeNull();
+    expect(body?.toString('utf8')).toBe('€');
+    expect(readRawBody(new PassThrough(), opts, () => {})).toBeUndefined();
+  });
+
+  it('a declared content-length over the limit: body_too_large, called after readRawBody returns', async () => {
+    const calls: string[] = [];
+    const done = new Promise<HookinboxError | null>((resolve) => {
+      readRawBody(new PassThrough(), { ...opts, contentLength: '11' }, (error) => {
+        calls.push('callback');
+        resolve(error);
+      });
+      calls.push('returned');
+    });
+    expect((await done)?.code).toBe('body_too_large');
+    expect(calls).toEqual(['returned', 'callback']);
+  });
+
+  it('a body over the limit, a timeout and an abort each end in their error, once', async () => {
+    const big = new PassThrough();
+    const tooBig = read(big);
+    big.write(Buffer.alloc(8));
+    big.write(Buffer.alloc(8));
+    expect((await tooBig).error?.code).toBe('body_too_large');
+
+    const slow = new PassThrough();
+    slow.write('abc');
+    expect((await read(slow, { limit: 10, timeoutMs: 30 })).error?.code).toBe('body_timeout');
+
+    const aborted = new PassThrough();
+    let calls = 0;
+    const outcome = new Promise<HookinboxError | null>((resolve) => {
+      readRawBody(aborted, opts, (error) => {
+        calls++;
+        resolve(error);
+      });
+    });
+    aborted.destroy(new Error('socket hang up'));
+    expect((await outcome)?.code).toBe('body_aborted');
+    await new Promise((r) => setTimeout(r, 10));
+    expect(calls).toBe(1);
+  });
 });

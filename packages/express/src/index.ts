@@ -1,5 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { HookinboxError, handleDelivery, type Receiver, readRawBody, type WebhookResponse } from '@hookinbox/core';
+import {
+  HookinboxError,
+  handleDelivery,
+  type ReadBodyCallback,
+  type Receiver,
+  readRawBody,
+  type WebhookResponse,
+} from '@hookinbox/core';
 
 /** The request shape hookinbox reads: Node's IncomingMessage plus what Express and body parsers add. */
 type ExpressRequest = IncomingMessage & {
@@ -37,31 +44,37 @@ export function webhooks(receiver: Receiver<any, any>, options: WebhooksMiddlewa
       next();
       return;
     }
-    rawBody(req, bodyBytes, bodyTimeoutMs).then(
-      (body) => {
-        let response: WebhookResponse | Promise<WebhookResponse>;
-        try {
-          response = handleDelivery(
-            receiver,
-            { method: req.method ?? 'GET', url: req.originalUrl ?? req.url ?? '/', headers: req.headers, body },
-            // Node's parser lower-cases every header name.
-            { lowerCaseHeaders: true },
-          );
-        } catch (error) {
-          reply(res, next, errorResponse(error));
-          return;
-        }
-        if (response instanceof Promise) {
-          response.then(
-            (answered) => reply(res, next, answered),
-            (error: unknown) => reply(res, next, errorResponse(error)),
-          );
-        } else {
-          reply(res, next, response);
-        }
-      },
-      (error: unknown) => reply(res, next, errorResponse(error)),
-    );
+    rawBody(req, bodyBytes, bodyTimeoutMs, (error, body) => {
+      if (error) {
+        reply(res, next, errorResponse(error));
+        return;
+      }
+      let response: WebhookResponse | Promise<WebhookResponse>;
+      try {
+        response = handleDelivery(
+          receiver,
+          {
+            method: req.method ?? 'GET',
+            url: req.originalUrl ?? req.url ?? '/',
+            headers: req.headers,
+            body: body as Buffer,
+          },
+          // Node's parser lower-cases every header name.
+          { lowerCaseHeaders: true },
+        );
+      } catch (caught) {
+        reply(res, next, errorResponse(caught));
+        return;
+      }
+      if (response instanceof Promise) {
+        response.then(
+          (answered) => reply(res, next, answered),
+          (caught: unknown) => reply(res, next, errorResponse(caught)),
+        );
+      } else {
+        reply(res, next, response);
+      }
+    });
   };
 }
 
@@ -87,19 +100,28 @@ export function rawBodySaver(req: IncomingMessage, _res: ServerResponse, buf: Bu
 
 const EMPTY = Buffer.alloc(0);
 
-function rawBody(req: ExpressRequest, limit: number, timeoutMs: number): Promise<Buffer> {
-  if (Buffer.isBuffer(req.rawBody)) return Promise.resolve(req.rawBody);
+/** The exact bytes: kept by a parser that ran first, or read from the stream. */
+function rawBody(req: ExpressRequest, limit: number, timeoutMs: number, callback: ReadBodyCallback): void {
+  if (Buffer.isBuffer(req.rawBody)) {
+    callback(null, req.rawBody);
+    return;
+  }
   // body-parser 1 (Express 4) sets `_body`; body-parser 2 (Express 5) only leaves the stream ended.
   if (req._body === true || req.readableEnded) {
     // express.raw() leaves the exact bytes; any other parser leaves a value we must not re-serialise.
-    if (Buffer.isBuffer(req.body)) return Promise.resolve(req.body);
+    if (Buffer.isBuffer(req.body)) {
+      callback(null, req.body);
+      return;
+    }
     const declared = req.headers['content-length'];
     if (declared === '0' || (declared === undefined && req.headers['transfer-encoding'] === undefined)) {
-      return Promise.resolve(EMPTY);
+      callback(null, EMPTY);
+      return;
     }
-    return Promise.reject(alreadyParsed());
+    callback(alreadyParsed());
+    return;
   }
-  return readRawBody(req, { limit, timeoutMs, contentLength: req.headers['content-length'] });
+  readRawBody(req, { limit, timeoutMs, contentLength: req.headers['content-length'] }, callback);
 }
 
 function alreadyParsed(): HookinboxError {

@@ -58,34 +58,35 @@ const plugin: FastifyPluginAsync<HookinboxFastifyOptions> = async (fastify, opti
    * 415 (even an empty one) reaches the provider as sent.
    */
   const onRequest = (request: FastifyRequest, reply: FastifyReply) => {
-    readRawBody(request.raw, {
-      limit: bodyBytes,
-      timeoutMs: bodyTimeoutMs,
-      contentLength: request.headers['content-length'],
-    }).then(
-      (body) => {
+    readRawBody(
+      request.raw,
+      { limit: bodyBytes, timeoutMs: bodyTimeoutMs, contentLength: request.headers['content-length'] },
+      (error, body) => {
+        if (error) {
+          fail(request, reply, error);
+          return;
+        }
         let response: WebhookResponse | Promise<WebhookResponse>;
         try {
           response = handleDelivery(
             receiver,
-            { method: request.method, url: request.url, headers: request.headers, body },
+            { method: request.method, url: request.url, headers: request.headers, body: body as Buffer },
             // Node's parser lower-cases every header name.
             { logger: request.log, lowerCaseHeaders: true },
           );
-        } catch (error) {
-          fail(request, reply, error);
+        } catch (caught) {
+          fail(request, reply, caught);
           return;
         }
         if (response instanceof Promise) {
           response.then(
             (answered) => answer(reply, answered),
-            (error: unknown) => fail(request, reply, error),
+            (caught: unknown) => fail(request, reply, caught),
           );
         } else {
           answer(reply, response);
         }
       },
-      (error: unknown) => fail(request, reply, error),
     );
   };
 
