@@ -1,14 +1,10 @@
 import * as crypto from 'node:crypto';
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 
+/** A SHA-256 digest in base64: 43 characters carry its 32 bytes, padding follows. */
+const DIGEST_CHARS = 43;
 const DIGEST_BYTES = 32;
-/**
- * A SHA-256 digest in the standard base64 alphabet: 43 characters, then its padding. Buffer's decoder would skip
- * other characters silently, so the shape is checked first.
- */
-const DIGEST_BASE64 = /^[A-Za-z0-9+/]{43}={0,2}$/;
-/** Where {@link verifyWith} decodes the header (43 characters are 32 bytes and 2 bits). */
-const received = Buffer.alloc(DIGEST_BYTES);
+const PAD = 61; // '='
 
 /**
  * The value Genstore puts in `X-Genstore-Hmac-Sha256`: base64 HMAC-SHA256 of the exact raw body bytes, keyed with
@@ -21,59 +17,72 @@ export function computeGenstoreSignature(body: Buffer | string, secret: string):
 /**
  * Checks a signature header against every secret in constant time.
  *
- * @returns the index of the secret that matched, or -1 when none did or the header is not a base64 SHA-256 digest
- *   (truncated, padded oddly, hex, …).
+ * @returns the index of the secret that matched, or -1 when none did or the header is not the base64 SHA-256 digest
+ *   (truncated, padded oddly, hex, url-safe, …).
  */
 export function verifyGenstoreSignature(body: Buffer, header: string, secrets: readonly string[]): number {
   // One check: preparing pads and a scratch buffer per secret (what the provider does once) would cost more here.
   return verifyWith(
     body,
     header,
-    secrets.map((secret) => (bytes: Buffer) => createHmac('sha256', secret).update(bytes).digest()),
+    secrets.map((secret) => (bytes: Buffer) => createHmac('sha256', secret).update(bytes).digest('base64')),
   );
 }
 
 /**
  * {@link verifyGenstoreSignature} with each secret's HMAC prepared once (what the provider does at build time).
+ * Each `mac` returns its digest in standard base64.
+ *
+ * The header is compared as text with the digest's base64, which is what Genstore sends: its first 43 characters in
+ * constant time, and nothing but padding (none, `=` or `==`) after them. Decoding the header instead would cost a
+ * shape check, a decode and a copy per delivery, and accept nothing more from a real sender.
  *
  * @internal
  */
-export function verifyWith(body: Buffer, header: string, macs: readonly ((body: Buffer) => Buffer)[]): number {
+export function verifyWith(body: Buffer, header: string, macs: readonly ((body: Buffer) => string)[]): number {
   const value = header.trim();
-  // A digest's length is public, so refusing any other length first leaks nothing (timingSafeEqual needs equal ones).
-  if (!DIGEST_BASE64.test(value)) return -1;
-  // Decoded into a buffer of this module's (verification is synchronous): no allocation per delivery.
-  if (received.write(value, 0, 'base64') !== DIGEST_BYTES) return -1;
+  // A digest's length is public, so refusing any other length first leaks nothing.
+  if (value.length < DIGEST_CHARS || value.length > DIGEST_CHARS + 2) return -1;
+  for (let i = DIGEST_CHARS; i < value.length; i++) if (value.charCodeAt(i) !== PAD) return -1;
   let matched = -1;
   // Every secret is tried, so the time taken does not reveal which one matched.
   for (let i = 0; i < macs.length; i++) {
-    const expected = (macs[i] as (body: Buffer) => Buffer)(body);
-    if (timingSafeEqual(received, expected) && matched === -1) matched = i;
+    const expected = (macs[i] as (body: Buffer) => string)(body);
+    if (sameDigest(value, expected) && matched === -1) matched = i;
   }
   return matched;
+}
+
+/**
+ * Constant-time equality of the first 43 characters of two strings at least that long: every character is compared,
+ * and nothing branches on what they hold.
+ */
+function sameDigest(received: string, expected: string): boolean {
+  let difference = 0;
+  for (let i = 0; i < DIGEST_CHARS; i++) difference |= received.charCodeAt(i) ^ expected.charCodeAt(i);
+  return difference === 0;
 }
 
 const BLOCK = 64;
 /** Bodies up to this size are laid out in one reused buffer; larger ones get a buffer of their own. */
 const SCRATCH_MAX = 64 * 1024;
-type OneShot = (algorithm: string, data: Buffer, outputEncoding: 'latin1') => string;
+type OneShot = (algorithm: string, data: Buffer, outputEncoding: 'latin1' | 'base64') => string;
 const oneShot = (crypto as unknown as { hash?: OneShot }).hash;
 
 /**
- * HMAC-SHA256 under one secret (RFC 2104), prepared once: the key's inner and outer pads are derived here, and each
- * body then costs two one-shot SHA-256 digests (`crypto.hash`, Node ≥ 20.12), without the key set-up `createHmac`
- * repeats on every call. Older Node 20 releases use `createHmac`. The result is the same digest either way; the
- * tests compare it with `createHmac` over random keys and bodies.
+ * HMAC-SHA256 under one secret (RFC 2104), prepared once, as a function from body to base64 digest: the key's inner
+ * and outer pads are derived here, and each body then costs two one-shot SHA-256 digests (`crypto.hash`,
+ * Node ≥ 20.12), without the key set-up `createHmac` repeats on every call. Older Node 20 releases use `createHmac`.
+ * The result is the same digest either way; the tests compare it with `createHmac` over random keys and bodies.
  *
- * Each digest comes back as a one-byte (`latin1`) string and is written into a buffer this function owns: a digest
- * returned as a Buffer costs a fresh ArrayBuffer, which takes longer to create than the hash of a short input and
- * then weighs on the garbage collector. The Buffer returned is therefore the same on every call, overwritten by the
- * next one: compare it, or copy it, before calling again.
+ * Both digests come back as strings (the inner one as one-byte `latin1` text, written into the outer block): a
+ * digest returned as a Buffer costs a fresh ArrayBuffer, which takes longer to create than the hash of a short input
+ * and then weighs on the garbage collector.
  *
  * @internal
  */
-export function hmacSha256(secret: string): (body: Buffer) => Buffer {
-  if (oneShot === undefined) return (body) => createHmac('sha256', secret).update(body).digest();
+export function hmacSha256(secret: string): (body: Buffer) => string {
+  if (oneShot === undefined) return (body) => createHmac('sha256', secret).update(body).digest('base64');
   const hash = oneShot;
   let key = Buffer.from(secret, 'utf8');
   if (key.length > BLOCK) key = createHash('sha256').update(key).digest();
@@ -84,7 +93,6 @@ export function hmacSha256(secret: string): (body: Buffer) => Buffer {
     innerPad[i] = k ^ 0x36;
     outer[i] = k ^ 0x5c;
   }
-  const result = Buffer.alloc(DIGEST_BYTES);
   let scratch = Buffer.alloc(BLOCK + 2048);
   innerPad.copy(scratch);
   return (body) => {
@@ -102,7 +110,6 @@ export function hmacSha256(secret: string): (body: Buffer) => Buffer {
     }
     body.copy(inner, BLOCK);
     outer.write(hash('sha256', inner.subarray(0, size), 'latin1'), BLOCK, 'latin1');
-    result.write(hash('sha256', outer, 'latin1'), 0, 'latin1');
-    return result;
+    return hash('sha256', outer, 'base64');
   };
 }
