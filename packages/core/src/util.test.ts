@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { getHeader, parseJsonSafe, safeEqual, sha256Hex, splitUrl } from './util.js';
 
@@ -41,5 +42,44 @@ describe('util', () => {
     expect(parseJsonSafe(wide).ok).toBe(true);
     expect(parseJsonSafe('{nope').ok).toBe(false);
     expect(parseJsonSafe('"a\\"[["', 1)).toEqual({ ok: true, value: 'a"[[' });
+  });
+
+  it('parseJsonSafe drops exactly what a filter run on every text would drop (keys plain or escaped)', () => {
+    const always = (text: string) =>
+      JSON.parse(text, (key, value) =>
+        key === '__proto__' ||
+        (key === 'constructor' && typeof value === 'object' && value !== null && Object.hasOwn(value, 'prototype'))
+          ? undefined
+          : value,
+      );
+    // Keys from the dangerous set and their neighbours; each may be written with \u escapes.
+    const key = fc
+      .constantFrom('__proto__', 'constructor', 'prototype', 'proto', 'a', 'constructo', '_proto_')
+      .chain((k) =>
+        fc.oneof(
+          fc.constant(k),
+          fc
+            .array(fc.boolean(), { minLength: k.length, maxLength: k.length })
+            .map((escaped) =>
+              [...k].map((c, i) => (escaped[i] ? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}` : c)).join(''),
+            ),
+        ),
+      );
+    const json: fc.Arbitrary<string> = fc.letrec<{ value: string }>((tie) => ({
+      value: fc.oneof(
+        { depthSize: 'small' },
+        fc.constantFrom('1', '"x"', 'null', '[]'),
+        fc
+          .array(fc.tuple(key, tie('value')), { maxLength: 4 })
+          .map((entries) => `{${entries.map(([k, v]) => `"${k}":${v}`).join(',')}}`),
+      ),
+    })).value;
+    fc.assert(
+      fc.property(json, (text) => {
+        const parsed = parseJsonSafe(text);
+        expect(parsed).toEqual({ ok: true, value: always(text) });
+      }),
+      { numRuns: 500 },
+    );
   });
 });

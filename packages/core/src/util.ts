@@ -53,8 +53,8 @@ function dropPollutingKeys(key: string, value: unknown): unknown {
  * them later could pollute prototypes).
  *
  * Both checks cost a pass over the text, so each runs only when it could matter: the depth scan when the text has
- * more than `maxDepth` opening brackets at all, the key filter when the text spells `__proto__` or `constructor`, or
- * has a `\u` escape that could spell them.
+ * more than `maxDepth` opening brackets at all, the key filter when the text spells `proto` (which both `__proto__`
+ * and a `constructor` key's `prototype` do), or has a `\u` escape that could spell them.
  */
 export function parseJsonSafe(
   text: string,
@@ -63,7 +63,8 @@ export function parseJsonSafe(
   if (moreThan(text, maxDepth) && nestedDeeperThan(text, maxDepth)) {
     return { ok: false, reason: `nested deeper than ${maxDepth} levels` };
   }
-  const filter = text.includes('__proto__') || text.includes('constructor') || text.includes('\\u');
+  // Both shapes the filter drops spell "proto" (`__proto__`, or `prototype` inside `constructor`), unless escaped.
+  const filter = text.includes('proto') || text.includes('\\u');
   let value: unknown;
   try {
     value = filter ? JSON.parse(text, dropPollutingKeys) : JSON.parse(text);
