@@ -10,8 +10,8 @@ export interface ReadBodyOptions {
   contentLength?: string | undefined;
 }
 
-/** Called once with the body, or with the error that ended the read. */
-export type ReadBodyCallback = (error: HookinboxError | null, body?: Buffer) => void;
+/** Called once with the body, or with the error that ended the read (and an empty Buffer). */
+export type ReadBodyCallback = (error: HookinboxError | null, body: Buffer) => void;
 
 /**
  * Reads a request body into one Buffer of its exact bytes. Chunks are only concatenated, never decoded, so
@@ -35,7 +35,7 @@ export function readRawBody(
 ): Promise<Buffer> | undefined {
   if (callback === undefined) {
     return new Promise<Buffer>((resolve, reject) => {
-      read(stream, options, (error, body) => (error ? reject(error) : resolve(body as Buffer)));
+      read(stream, options, (error, body) => (error ? reject(error) : resolve(body)));
     });
   }
   read(stream, options, callback);
@@ -48,7 +48,7 @@ function read(stream: Readable, options: ReadBodyOptions, callback: ReadBodyCall
     const declared = Number(contentLength);
     if (declared > limit) {
       // Never before readRawBody returns: a callback is always called later.
-      process.nextTick(callback, tooLarge(limit));
+      process.nextTick(callback, tooLarge(limit), NO_BODY);
       return;
     }
   }
@@ -82,6 +82,8 @@ function read(stream: Readable, options: ReadBodyOptions, callback: ReadBodyCall
 }
 
 const STATE = Symbol('hookinbox.readBody');
+/** What a callback gets beside an error. */
+const NO_BODY = Buffer.alloc(0);
 
 interface ReadState {
   stream: Readable;
@@ -97,7 +99,7 @@ interface ReadState {
 
 type ReadableWithState = Readable & { [STATE]?: ReadState | undefined };
 
-function finish(state: ReadState, error: HookinboxError | null, body?: Buffer): void {
+function finish(state: ReadState, error: HookinboxError | null, body: Buffer = NO_BODY): void {
   const { stream } = state;
   if ((stream as ReadableWithState)[STATE] !== state) return; // settled already
   (stream as ReadableWithState)[STATE] = undefined;

@@ -57,7 +57,7 @@ export function webhooks(receiver: Receiver<any, any>, options: WebhooksMiddlewa
             method: req.method ?? 'GET',
             url: req.originalUrl ?? req.url ?? '/',
             headers: req.headers,
-            body: body as Buffer,
+            body,
           },
           // Node's parser lower-cases every header name.
           { lowerCaseHeaders: true },
@@ -118,7 +118,7 @@ function rawBody(req: ExpressRequest, limit: number, timeoutMs: number, callback
       callback(null, EMPTY);
       return;
     }
-    callback(alreadyParsed());
+    callback(alreadyParsed(), EMPTY);
     return;
   }
   readRawBody(req, { limit, timeoutMs, contentLength: req.headers['content-length'] }, callback);

@@ -70,7 +70,7 @@ const plugin: FastifyPluginAsync<HookinboxFastifyOptions> = async (fastify, opti
         try {
           response = handleDelivery(
             receiver,
-            { method: request.method, url: request.url, headers: request.headers, body: body as Buffer },
+            { method: request.method, url: request.url, headers: request.headers, body },
             // Node's parser lower-cases every header name.
             { logger: request.log, lowerCaseHeaders: true },
           );
