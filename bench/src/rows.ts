@@ -136,3 +136,28 @@ export const ROWS: Row[] = [
     diagnostic: true,
   },
 ];
+
+/**
+ * The order in which each round visits the rows (forwards, then backwards in the next round): the rows a target
+ * compares run next to each other, so that a disturbance of the shared machine lasting a few seconds falls on both
+ * sides of the ratio rather than on one. The plugin's memory row sits between octokit and its Redis row (the two
+ * closest targets), a row from bare Fastify; each Express row sits beside the one it is compared with. Rows not
+ * listed (the diagnostic ones) come last, in table order.
+ */
+export const RUN_ORDER: readonly string[] = [
+  'node-bare',
+  'fastify-bare',
+  'octokit',
+  'fastify-memory',
+  'fastify-redis',
+  'express-redis',
+  'express-memory',
+  'express-bare',
+  'ack-1s',
+];
+
+/** Where a row comes in a round. */
+export function runPosition(id: string): number {
+  const at = RUN_ORDER.indexOf(id);
+  return at === -1 ? RUN_ORDER.length + ROWS.findIndex((r) => r.id === id) : at;
+}

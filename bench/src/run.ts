@@ -32,7 +32,7 @@ import {
   TOPIC,
 } from './payload.js';
 import { machine, type RowResult, renderMarkdown, renderTable, summarise, targets } from './report.js';
-import { ROWS, type Row } from './rows.js';
+import { ROWS, type Row, runPosition } from './rows.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -286,8 +286,9 @@ async function main() {
       }
     }
 
+    const visit = [...live].sort((a, b) => runPosition(a.row.id) - runPosition(b.row.id));
     for (let round = 0; round < rounds; round++) {
-      const order = round % 2 === 0 ? live : [...live].reverse();
+      const order = round % 2 === 0 ? visit : [...visit].reverse();
       for (const entry of order) {
         await ask(entry.child, 'mark', 'marked');
         const measured = await load(entry, duration / rounds);
