@@ -2,14 +2,20 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
-const pkg = (name: string) => fileURLToPath(new URL(`./packages/${name}/src/index.ts`, import.meta.url));
+const src = (name: string, file: string) =>
+  fileURLToPath(new URL(`./packages/${name}/src/${file}.ts`, import.meta.url));
 
 export default defineConfig({
   resolve: {
     // Tests run against the TypeScript sources, so no build is needed first.
-    alias: Object.fromEntries(
-      ['core', 'express', 'fastify', 'genstore', 'geins', 'redis', 'testing'].map((n) => [`@hookinbox/${n}`, pkg(n)]),
-    ),
+    alias: [
+      // Subpath entries first: an alias matches by prefix.
+      { find: '@hookinbox/testing/store-contract', replacement: src('testing', 'store-contract') },
+      ...['core', 'express', 'fastify', 'genstore', 'geins', 'redis', 'testing'].map((n) => ({
+        find: `@hookinbox/${n}`,
+        replacement: src(n, 'index'),
+      })),
+    ],
   },
   test: {
     include: ['packages/*/src/**/*.test.ts', 'test/**/*.test.ts', 'examples/*/test/**/*.test.ts'],

@@ -1,5 +1,5 @@
 import { createMemoryStore } from '@hookinbox/core';
-import { describeStoreContract } from './store-contract.js';
+import { describeDedupeStore } from '@hookinbox/testing/store-contract';
 
 // A fresh store per test: nothing is shared, so there is nothing to delete afterwards.
-describeStoreContract('memory', async () => ({ store: createMemoryStore(), cleanup: async () => {} }));
+describeDedupeStore('memory', async () => ({ store: createMemoryStore(), cleanup: async () => {} }));

@@ -1,9 +1,9 @@
 import { redisStore } from '@hookinbox/redis';
+import { describeDedupeStore } from '@hookinbox/testing/store-contract';
 import { Cluster } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deleteKeys, uniquePrefix } from './helpers/redis.js';
 import { type RedisCluster, startRedisCluster } from './setup/redis-server.js';
-import { describeStoreContract } from './store-contract.js';
 
 let cluster: RedisCluster | undefined;
 let client: Cluster;
@@ -25,7 +25,7 @@ afterAll(async () => {
   await cluster?.stop();
 });
 
-describeStoreContract('redis (cluster, 3 masters)', async () => {
+describeDedupeStore('redis (cluster, 3 masters)', async () => {
   const prefix = uniquePrefix('cluster');
   return { store: redisStore({ client, keyPrefix: prefix }), cleanup: () => deleteKeys(client, prefix).then(() => {}) };
 });

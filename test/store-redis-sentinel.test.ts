@@ -1,9 +1,9 @@
 import { redisStore } from '@hookinbox/redis';
+import { describeDedupeStore } from '@hookinbox/testing/store-contract';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deleteKeys, uniquePrefix } from './helpers/redis.js';
 import { type RedisSentinel, startRedisSentinel } from './setup/redis-server.js';
-import { describeStoreContract } from './store-contract.js';
 
 let sentinel: RedisSentinel | undefined;
 let client: Redis;
@@ -21,7 +21,7 @@ afterAll(async () => {
   await sentinel?.stop();
 });
 
-describeStoreContract('redis (sentinel)', async () => {
+describeDedupeStore('redis (sentinel)', async () => {
   const prefix = uniquePrefix('sentinel');
   return { store: redisStore({ client, keyPrefix: prefix }), cleanup: () => deleteKeys(client, prefix).then(() => {}) };
 });

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { redisStore } from '@hookinbox/redis';
+import { describeDedupeStore } from '@hookinbox/testing/store-contract';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { deleteKeys, redisUrl, uniquePrefix } from './helpers/redis.js';
-import { describeStoreContract } from './store-contract.js';
 
 let client: Redis;
 const prefixes: string[] = [];
@@ -16,12 +16,12 @@ afterAll(async () => {
   await client.quit();
 });
 
-describeStoreContract('redis (standalone)', async () => {
+describeDedupeStore('redis (standalone)', async () => {
   const prefix = uniquePrefix('contract');
   return { store: redisStore({ client, keyPrefix: prefix }), cleanup: () => deleteKeys(client, prefix).then(() => {}) };
 });
 
-describeStoreContract('redis (standalone, a client of its own from url, auto-pipelined)', async () => {
+describeDedupeStore('redis (standalone, a client of its own from url, auto-pipelined)', async () => {
   const prefix = uniquePrefix('contract-url');
   const store = redisStore({ url: redisUrl(), keyPrefix: prefix });
   return {

@@ -4,7 +4,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 /** What a contract run needs: a store whose keys no other run sees, and a way to delete them afterwards. */
 export interface ContractStore {
   store: DedupeStore;
-  cleanup: () => Promise<void>;
+  /** Called after each test, e.g. to delete the keys under the test's prefix. */
+  cleanup?: () => Promise<void>;
 }
 
 const LONG = 60_000;
@@ -20,11 +21,16 @@ function tokenOf(result: ClaimResult): string {
 }
 
 /**
- * The dedupe store contract (packages/core/src/store.ts), run against every store. `makeStore` is called before
- * each test and must give a store whose keys no other test or run can see (e.g. a unique key prefix); `cleanup`
- * is called after each test.
+ * The dedupe store contract of `@hookinbox/core`, as a vitest suite: every store the project ships passes it, and a
+ * store of your own can be checked with it. `makeStore` is called before each test and must give a store whose keys
+ * no other test or run can see (a unique key prefix, a fresh instance); `cleanup` is called after each test.
+ *
+ * @example
+ * // my-store.test.ts (vitest)
+ * import { describeDedupeStore } from '@hookinbox/testing/store-contract';
+ * describeDedupeStore('my store', async () => ({ store: createMyStore({ prefix: crypto.randomUUID() }) }));
  */
-export function describeStoreContract(name: string, makeStore: () => Promise<ContractStore>): void {
+export function describeDedupeStore(name: string, makeStore: () => Promise<ContractStore> | ContractStore): void {
   describe(`store contract: ${name}`, () => {
     let store: DedupeStore;
     let cleanup: (() => Promise<void>) | undefined;
