@@ -118,14 +118,38 @@ export function describeConformance(harness: AdapterHarness): void {
       expect(JSON.parse(res.text).error.code).toBe('invalid_body');
     });
 
-    it('oversized body: 413 body_too_large, declared by content-length', async () => {
-      const { receiver, mounted } = await setup({ limits: { bodyBytes: 1024 } });
+    it('oversized body: 413 body_too_large, declared by content-length; counted and hooked', async () => {
+      const onRejected = vi.fn();
+      const { receiver, mounted } = await setup({ limits: { bodyBytes: 1024 }, hooks: { onRejected } });
       const handler = vi.fn();
       receiver.on('*', handler);
       const res = await mounted.send(delivery({ body: JSON.stringify({ id: 'x', text: 'y'.repeat(5000) }) }));
       expect(res.status).toBe(413);
       expect(JSON.parse(res.text).error.code).toBe('body_too_large');
       expect(handler).not.toHaveBeenCalled();
+      expect(receiver.stats()).toMatchObject({ received: 1, rejected: { body_too_large: 1 } });
+      expect(onRejected).toHaveBeenCalledWith(expect.objectContaining({ code: 'body_too_large', status: 413 }));
+    });
+
+    it('a body slower than limits.bodyTimeoutMs: 408 body_timeout, counted', async () => {
+      const { receiver, mounted } = await setup({ limits: { bodyTimeoutMs: 100 } });
+      const res = await sendChunks(`${mounted.url}/webhooks/test`, {
+        headers: { 'content-type': 'application/json', 'x-test-event': 'thing/created', 'x-test-signature': 'x' },
+        chunks: [Buffer.from('{"id":'), Buffer.from('"late"}')],
+        pauseMs: 400,
+      });
+      expect(res.status).toBe(408);
+      expect(JSON.parse(res.text).error.code).toBe('body_timeout');
+      expect(receiver.stats().rejected).toEqual({ body_timeout: 1 });
+    });
+
+    it('a method the provider does not deliver with: 405 method_not_allowed with Allow, counted', async () => {
+      const { receiver, mounted } = await setup();
+      const res = await fetch(`${mounted.url}/webhooks/test`);
+      expect(res.status).toBe(405);
+      expect(res.headers.get('allow')).toBe('POST');
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe('method_not_allowed');
+      expect(receiver.stats().rejected).toEqual({ method_not_allowed: 1 });
     });
 
     it('oversized body: 413 while streaming a chunked body with no content-length', async () => {

@@ -31,6 +31,11 @@ export function testProvider(secret = TEST_SECRET): Provider<TestEvents, { signa
   return {
     name: 'test',
     verify(delivery: RawDelivery) {
+      if (delivery.method !== 'POST') {
+        throw new HookinboxError('method_not_allowed', 'test: deliveries come with POST', {
+          headers: { allow: 'POST' },
+        });
+      }
       const signature = getHeader(delivery.headers, 'x-test-signature');
       if (!signature) throw new HookinboxError('missing_signature', 'test: missing x-test-signature');
       if (!safeEqual(signature, sign(delivery.body, secret))) {

@@ -1,5 +1,9 @@
+export { backoffDelay, type RetryPolicy, sleep } from './backoff.js';
 export { ERROR_CODES, type ErrorCode, HookinboxError, type HookinboxErrorOptions, isHookinboxError } from './errors.js';
 export { compilePattern, type EventFor, type MatchingNames } from './match.js';
+export { createMemoryStore, type MemoryStore, type MemoryStoreOptions } from './memory-store.js';
+export { silentLogger } from './monitor.js';
+export { parseOptions } from './parse-options.js';
 export {
   type PlatformApiCall,
   type PlatformApiCallOptions,
@@ -14,25 +18,25 @@ export {
   sendPlatformApiCall,
 } from './platform-api.js';
 export { type ReadBodyCallback, type ReadBodyOptions, readRawBody } from './read-body.js';
-export {
-  type CloseResult,
-  createReceiver,
-  type Dispatcher,
-  type HandleOptions,
-  type HandlerFailure,
-  handleDelivery,
-  type ProviderEvent,
-  type ProviderEvents,
-  type ProviderFallback,
-  type ProviderMeta,
-  type Receiver,
-  type ReceiverHooks,
-  type ReceiverOptions,
-  type ReceiverStats,
-  type RegisterOptions,
-  silentLogger,
-} from './receiver.js';
-export { type ClaimResult, createMemoryStore, type DedupeStore, type MemoryStoreOptions } from './store.js';
+export { createReceiver } from './receiver.js';
+export type {
+  CloseResult,
+  Dispatcher,
+  HandleOptions,
+  HandlerFailure,
+  MaybePromise,
+  ProviderEvent,
+  ProviderEvents,
+  ProviderFallback,
+  ProviderMeta,
+  Receiver,
+  ReceiverHooks,
+  ReceiverOptions,
+  ReceiverStats,
+  RegisterOptions,
+} from './receiver-types.js';
+export { toResponse } from './response.js';
+export type { ClaimResult, DedupeStore, SyncDedupeOps } from './store.js';
 export type {
   EventMap,
   Handler,

@@ -8,8 +8,10 @@ import {
   testProvider,
 } from '../../../test/helpers/test-provider.js';
 import { HookinboxError } from './errors.js';
-import { createReceiver, type Dispatcher, handleDelivery } from './receiver.js';
-import { createMemoryStore, type DedupeStore } from './store.js';
+import { createMemoryStore } from './memory-store.js';
+import { createReceiver } from './receiver.js';
+import type { Dispatcher } from './receiver-types.js';
+import type { DedupeStore } from './store.js';
 import type { Provider } from './types.js';
 
 const quiet = () => captureLogger().logger;
@@ -505,14 +507,14 @@ describe('HookinboxError', () => {
   });
 });
 
-describe('handleDelivery (for adapters)', () => {
+describe('receive (for adapters)', () => {
   it('answers synchronously with the memory store, and a copy of the delivery is a duplicate at once', async () => {
     const r = make();
     const handler = vi.fn();
     r.on('thing/created', handler);
     const d = delivery();
-    const first = handleDelivery(r, d);
-    const second = handleDelivery(r, d);
+    const first = r.receive(d);
+    const second = r.receive(d);
     expect(first).not.toBeInstanceOf(Promise);
     expect(first).toMatchObject({ status: 200, body: '{"ok":true}' });
     expect(second).toMatchObject({ status: 200, body: '{"ok":true,"duplicate":true}' });
@@ -520,27 +522,62 @@ describe('handleDelivery (for adapters)', () => {
     expect(handler).toHaveBeenCalledTimes(1);
   });
 
-  it('answers with a promise when the store has to be awaited, with the same outcome as handle()', async () => {
+  it('answers with a promise when the store has to be awaited (a spread copy of the memory store), as handle() does', async () => {
     const memory = createMemoryStore();
     const r = make({ store: { ...memory } });
     r.on('thing/created', () => {});
-    const answer = handleDelivery(r, delivery());
+    const answer = r.receive(delivery());
     expect(answer).toBeInstanceOf(Promise);
     expect(await answer).toMatchObject({ status: 200 });
     const forged = delivery({ id: 'forged' });
     forged.headers['x-test-signature'] = 'nope';
-    expect(await handleDelivery(r, forged)).toMatchObject({ status: 401 });
+    expect(await r.receive(forged)).toMatchObject({ status: 401 });
+    expect(await r.handle(delivery({ id: 'other' }))).toMatchObject({ status: 200 });
     await settle(r);
   });
 
-  it('goes through handle() of a copy that replaces it, and of any object that only has handle()', async () => {
-    const r = make();
-    r.on('thing/created', () => {});
-    const handle = vi.fn(r.handle);
-    expect(await handleDelivery({ ...r, handle }, delivery())).toMatchObject({ status: 200 });
-    expect(handle).toHaveBeenCalledTimes(1);
-    const custom = { handle: async () => ({ status: 202, headers: {}, body: '' }) };
-    expect(await handleDelivery(custom, delivery())).toMatchObject({ status: 202 });
-    await settle(r);
+  it('a store whose claim throws instead of rejecting answers 503 store_unavailable (fail-closed)', async () => {
+    const store: DedupeStore = {
+      claim: () => {
+        throw 'not even an Error';
+      },
+      commit: async () => true,
+      release: async () => true,
+    };
+    const r = createReceiver({ provider: testProvider(), logger: quiet(), store });
+    const answer = await r.receive(delivery());
+    expect(answer.status).toBe(503);
+    expect(r.stats().rejected).toEqual({ store_unavailable: 1 });
+  });
+
+  it('never throws: a provider that returns nothing answers 500 internal_error, counted and logged', () => {
+    const { logger, lines } = captureLogger();
+    const provider = { name: 'odd', verify: () => null } as unknown as Provider;
+    const r = createReceiver({ provider, logger });
+    const answer = r.receive(delivery());
+    expect(answer).toMatchObject({ status: 500 });
+    expect(r.stats().rejected).toEqual({ internal_error: 1 });
+    expect(lines.some((l) => l.level === 'error' && l.msg === '@hookinbox/core: a delivery failed unexpectedly')).toBe(
+      true,
+    );
+  });
+
+  it('refuse(): a request refused by the adapter is counted, hooked and logged like any refusal', () => {
+    const { logger, lines } = captureLogger();
+    const onRejected = vi.fn();
+    const onReceived = vi.fn();
+    const r = createReceiver({ provider: testProvider(), logger, hooks: { onRejected, onReceived } });
+    const tooLarge = new HookinboxError('body_too_large', '@hookinbox/core: the request body is larger than 10 bytes');
+    const response = r.refuse(tooLarge, { method: 'POST', url: '/webhooks/test' });
+    expect(response.status).toBe(413);
+    expect(JSON.parse(response.body)).toEqual({ error: { code: 'body_too_large', message: tooLarge.message } });
+    expect(r.stats()).toMatchObject({ received: 1, rejected: { body_too_large: 1 } });
+    expect(onReceived).toHaveBeenCalledWith({ method: 'POST', url: '/webhooks/test' });
+    expect(onRejected).toHaveBeenCalledWith({ code: 'body_too_large', status: 413, message: tooLarge.message });
+    expect(lines.some((l) => l.level === 'warn' && l.msg === tooLarge.message)).toBe(true);
+    const odd = r.refuse(new Error(`secret ${TEST_SECRET}`), { method: 'POST', url: '/x' });
+    expect(odd.status).toBe(500);
+    expect(odd.body).not.toContain(TEST_SECRET);
+    expect(r.stats().rejected).toEqual({ body_too_large: 1, internal_error: 1 });
   });
 });

@@ -1,5 +1,3 @@
-import type { HookinboxError } from './errors.js';
-
 /** Request headers with lower-case names, as Node's `IncomingMessage.headers` has them. */
 export type Headers = Record<string, string | string[] | undefined>;
 
@@ -110,5 +108,3 @@ export interface WebhookResponse {
   headers: Record<string, string>;
   body: string;
 }
-
-export type RejectionInfo = { error: HookinboxError; delivery: RawDelivery };

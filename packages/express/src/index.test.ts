@@ -56,15 +56,25 @@ for (const [label, create] of [
       expect(handler).toHaveBeenCalledTimes(1);
     });
 
-    it('methods option: other methods fall through to the next route', async () => {
-      const { receiver } = build();
+    it("a body refused before it was read is logged through the receiver's logger", async () => {
+      const { logger, lines } = captureLogger();
+      const receiver = createReceiver({ provider: testProvider(), logger, limits: { bodyBytes: 10 } });
       const app = create();
-      app.use('/webhooks/test', webhooks(receiver, { methods: ['post'] }));
-      app.get('/webhooks/test', (_req, res) => {
-        res.send('health');
-      });
+      app.use('/webhooks/test', webhooks(receiver));
+      expect((await post(app)).status).toBe(413);
+      expect(lines.find((l) => (l.obj as { code?: string }).code === 'body_too_large')?.level).toBe('warn');
+    });
+
+    it('a method the provider does not deliver with: 405 with Allow, as JSON', async () => {
+      const { receiver, handler } = build();
+      const app = create();
+      app.use('/webhooks/test', webhooks(receiver));
       const res = await supertest(app).get('/webhooks/test');
-      expect(res.text).toBe('health');
+      expect(res.status).toBe(405);
+      expect(res.headers.allow).toBe('POST');
+      expect(res.body.error.code).toBe('method_not_allowed');
+      expect(receiver.stats().rejected).toEqual({ method_not_allowed: 1 });
+      expect(handler).not.toHaveBeenCalled();
     });
 
     it('a failure inside the receiver becomes a JSON 500, not the HTML error page', async () => {

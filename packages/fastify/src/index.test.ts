@@ -97,6 +97,15 @@ describe('@hookinbox/fastify', () => {
     expect(res.statusCode).toBe(401);
     const warn = lines.map((l) => JSON.parse(l)).find((l) => l.code === 'invalid_signature');
     expect(warn?.reqId).toBeDefined();
+    // A body refused before it was read is logged the same way.
+    const big = await app.inject({
+      method: 'POST',
+      url: d.url,
+      headers: { 'content-length': '2000000' },
+      payload: 'x',
+    });
+    expect(big.statusCode).toBe(413);
+    expect(lines.map((l) => JSON.parse(l)).find((l) => l.code === 'body_too_large')?.reqId).toBeDefined();
     await app.close();
   });
 
@@ -139,7 +148,7 @@ describe('@hookinbox/fastify', () => {
     await expect(app.register(hookinbox, { receiver: build().receiver })).rejects.toThrow(/options.path/);
   });
 
-  it('routes the configured methods, e.g. GET for a Geins webhook with data in the Url', async () => {
+  it('routes every method to the provider, e.g. GET for a Geins webhook with data in the Url', async () => {
     const { logger } = captureLogger();
     const seen = vi.fn();
     const receiver = createReceiver({
@@ -151,11 +160,94 @@ describe('@hookinbox/fastify', () => {
     });
     receiver.on('*', seen);
     const app = Fastify();
-    await app.register(hookinbox, { path: '/webhooks/get', receiver, methods: ['GET'] });
+    await app.register(hookinbox, { path: '/webhooks/get', receiver });
     const res = await app.inject({ method: 'GET', url: '/webhooks/get?id=1' });
     expect(res.statusCode).toBe(200);
     await sleep(20);
     expect(seen).toHaveBeenCalledTimes(1);
+    await app.close();
+  });
+
+  it('register with a prefix serves the path under it', async () => {
+    const { receiver, handler } = build();
+    const app = Fastify();
+    await app.register(hookinbox, { prefix: '/api', path: '/webhooks/genstore', receiver });
+    const d = delivery();
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/webhooks/genstore',
+      headers: d.headers,
+      payload: d.body,
+    });
+    expect(res.statusCode).toBe(200);
+    const bare = await app.inject({ method: 'POST', url: '/webhooks/genstore', headers: d.headers, payload: d.body });
+    expect(bare.statusCode).toBe(404);
+    await sleep(20);
+    expect(handler).toHaveBeenCalledTimes(1);
+    await app.close();
+  });
+
+  it("inside a prefixed scope, the scope's prefix and the plugin's come before the path", async () => {
+    const { receiver } = build();
+    const app = Fastify();
+    await app.register(
+      async (api) => {
+        await api.register(hookinbox, { prefix: '/hooks', path: '/genstore', receiver });
+      },
+      { prefix: '/api' },
+    );
+    const d = delivery();
+    const res = await app.inject({ method: 'POST', url: '/api/hooks/genstore', headers: d.headers, payload: d.body });
+    expect(res.statusCode).toBe(200);
+    await app.close();
+  });
+
+  it('fastify.hookinbox reaches the scope that registered it, with each receiver and its stats by route', async () => {
+    const a = build();
+    const b = build();
+    const app = Fastify();
+    await app.register(hookinbox, { prefix: '/api', path: '/webhooks/a', receiver: a.receiver });
+    await app.register(hookinbox, { path: '/webhooks/b', receiver: b.receiver });
+    const d = delivery();
+    await app.inject({ method: 'POST', url: '/webhooks/b', headers: d.headers, payload: d.body });
+    expect([...app.hookinbox.receivers.keys()]).toEqual(['/api/webhooks/a', '/webhooks/b']);
+    expect(app.hookinbox.receivers.get('/webhooks/b')).toBe(b.receiver);
+    const stats = app.hookinbox.stats();
+    expect(stats['/webhooks/b']).toMatchObject({ received: 1, acknowledged: 1 });
+    expect(stats['/api/webhooks/a']).toMatchObject({ received: 0 });
+    await app.close();
+  });
+
+  it('encapsulation: the route and its hooks stay in their scope; a sibling scope sees no decorator', async () => {
+    const { receiver } = build();
+    const app = Fastify();
+    let siblingHas: boolean | undefined;
+    await app.register(async (webhooksScope) => {
+      await webhooksScope.register(hookinbox, { path: '/webhooks/test', receiver });
+    });
+    await app.register(async (sibling) => {
+      siblingHas = sibling.hasDecorator('hookinbox');
+    });
+    await app.ready();
+    expect(siblingHas).toBe(false);
+    expect(app.hasDecorator('hookinbox')).toBe(false);
+    const d = delivery();
+    expect((await app.inject({ method: 'POST', url: d.url, headers: d.headers, payload: d.body })).statusCode).toBe(
+      200,
+    );
+    await app.close();
+  });
+
+  it('a method the provider does not deliver with gets 405 with Allow from the provider, not a 404', async () => {
+    const { receiver } = build();
+    const app = Fastify();
+    await app.register(hookinbox, { path: '/webhooks/test', receiver });
+    for (const method of ['GET', 'PUT', 'DELETE'] as const) {
+      const res = await app.inject({ method, url: '/webhooks/test' });
+      expect(res.statusCode, method).toBe(405);
+      expect(res.headers.allow).toBe('POST');
+      expect(res.json().error.code).toBe('method_not_allowed');
+    }
     await app.close();
   });
 });

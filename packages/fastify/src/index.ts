@@ -1,119 +1,95 @@
-import { HookinboxError, handleDelivery, type Receiver, readRawBody, type WebhookResponse } from '@hookinbox/core';
+import { type Receiver, type ReceiverStats, readRawBody, type WebhookResponse } from '@hookinbox/core';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 
 export interface HookinboxFastifyOptions {
-  /** The route path, e.g. `/webhooks/genstore`. */
+  /** The route path, e.g. `/webhooks/genstore`; a `prefix` given to `register` comes before it. */
   path: string;
   /** The receiver that handles deliveries on this path. */
-  receiver: Receiver<any, any>;
-  /** Methods to route (default `['POST']`). Geins webhooks configured with GET or PUT need them listed. */
-  methods?: ('POST' | 'PUT' | 'GET' | 'PATCH' | 'DELETE')[];
+  receiver: Receiver<any, any, any>;
+  /** Prefix of the route, as Fastify's own `register(plugin, { prefix })` gives it. */
+  prefix?: string;
   /** Close the receiver (drain in-flight handlers) when Fastify closes. Default true. */
   closeReceiver?: boolean;
   /** How long `onClose` waits for in-flight handlers. Default 10 s. */
   closeTimeoutMs?: number;
 }
 
-const JSON_TYPE = 'application/json; charset=utf-8';
+/** `fastify.hookinbox`: the receivers registered in this scope, by route. */
+export interface HookinboxDecorator {
+  readonly receivers: ReadonlyMap<string, Receiver<any, any, any>>;
+  /** Each receiver's counters, by route (prefix and path). */
+  stats(): Record<string, ReceiverStats>;
+}
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    hookinbox: HookinboxDecorator;
+  }
+}
+
+/**
+ * The route, in a scope of its own (encapsulated, so `prefix` applies). Every method reaches the receiver, whose
+ * provider answers those it does not deliver with 405 and `Allow`. The delivery is answered from the route's
+ * onRequest hook, before Fastify looks at the content-type or the body: hookinbox reads the exact bytes itself, with
+ * its own limits, and a content-type Fastify would refuse with 415 (even an empty one) reaches the provider as sent.
+ */
+const route: FastifyPluginAsync<HookinboxFastifyOptions> = async (fastify, { path, receiver }) => {
+  const { bodyBytes, bodyTimeoutMs } = receiver.options.limits;
+  const onRequest = (request: FastifyRequest, reply: FastifyReply) => {
+    const { method, url, headers } = request;
+    const limits = { limit: bodyBytes, timeoutMs: bodyTimeoutMs, contentLength: headers['content-length'] };
+    readRawBody(request.raw, limits, (error, body) => {
+      const options = { logger: request.log, lowerCaseHeaders: true };
+      const answer = error
+        ? receiver.refuse(error, { method, url }, options)
+        : receiver.receive({ method, url, headers, body }, options);
+      if (answer instanceof Promise) answer.then((response) => send(reply, response));
+      else send(reply, answer);
+    });
+  };
+  // The handler is never reached: onRequest answers every request of this route.
+  fastify.all(path, { onRequest }, (_request, reply) => reply.code(500).send());
+};
+
+function send(reply: FastifyReply, response: WebhookResponse): void {
+  reply.code(response.status);
+  // Extra headers (Retry-After, Allow, …) come only with errors; reply.type() is the cheapest way to set the rest.
+  for (const name in response.headers) if (name !== 'content-type') reply.header(name, response.headers[name]);
+  reply.type(response.headers['content-type'] as string).send(response.body);
+}
+
+/**
+ * Wrapped with fastify-plugin so that `fastify.hookinbox` reaches the scope that registers it; the route itself is
+ * registered in a child scope, where `prefix` applies and nothing leaks to the app's other routes.
+ */
 const plugin: FastifyPluginAsync<HookinboxFastifyOptions> = async (fastify, options) => {
-  if (!options || typeof options.path !== 'string' || !options.path.startsWith('/')) {
+  const { path, receiver, prefix = '' } = options ?? {};
+  if (typeof path !== 'string' || !path.startsWith('/')) {
     throw new TypeError('@hookinbox/fastify: options.path must be a path such as "/webhooks/genstore"');
   }
-  if (!options.receiver || typeof options.receiver.handle !== 'function') {
+  if (typeof receiver?.receive !== 'function') {
     throw new TypeError('@hookinbox/fastify: options.receiver must be a receiver from createReceiver()');
   }
-  const { receiver, path } = options;
-  const { bodyBytes, bodyTimeoutMs } = receiver.options.limits;
-
-  const answer = (reply: FastifyReply, response: WebhookResponse) => {
-    reply.code(response.status);
-    // Extra headers (Retry-After, Allow, …) come only with errors; reply.type() is the cheapest way to set the rest.
-    for (const name in response.headers) {
-      if (name !== 'content-type') reply.header(name, response.headers[name]);
-    }
-    reply.type(response.headers['content-type'] ?? JSON_TYPE).send(response.body);
-  };
-
-  const fail = (request: FastifyRequest, reply: FastifyReply, error: unknown) => {
-    const err =
-      error instanceof HookinboxError
-        ? error
-        : new HookinboxError('internal_error', '@hookinbox/fastify: the delivery could not be handled', {
-            cause: error,
-          });
-    if (err.status >= 500) request.log.error({ err: error }, err.message);
-    else request.log.warn({ code: err.code }, err.message);
-    answer(reply, {
-      status: err.status,
-      headers: { 'content-type': JSON_TYPE, ...err.headers },
-      body: JSON.stringify(err.toJSON()),
-    });
-  };
-
-  /**
-   * The whole delivery is answered from the route's onRequest hook, before Fastify looks at the content-type or the
-   * body: hookinbox reads the exact bytes itself, with its own limits, and a content-type Fastify would refuse with
-   * 415 (even an empty one) reaches the provider as sent.
-   */
-  const onRequest = (request: FastifyRequest, reply: FastifyReply) => {
-    readRawBody(
-      request.raw,
-      { limit: bodyBytes, timeoutMs: bodyTimeoutMs, contentLength: request.headers['content-length'] },
-      (error, body) => {
-        if (error) {
-          fail(request, reply, error);
-          return;
-        }
-        let response: WebhookResponse | Promise<WebhookResponse>;
-        try {
-          response = handleDelivery(
-            receiver,
-            { method: request.method, url: request.url, headers: request.headers, body },
-            // Node's parser lower-cases every header name.
-            { logger: request.log, lowerCaseHeaders: true },
-          );
-        } catch (caught) {
-          fail(request, reply, caught);
-          return;
-        }
-        if (response instanceof Promise) {
-          response.then(
-            (answered) => answer(reply, answered),
-            (caught: unknown) => fail(request, reply, caught),
-          );
-        } else {
-          answer(reply, response);
-        }
-      },
-    );
-  };
-
-  fastify.route({
-    method: options.methods ?? ['POST'],
-    url: path,
-    onRequest,
-    // Never reached: onRequest answers every request of this route.
-    handler: (_request, reply) => {
-      reply.code(500).send();
-    },
-  });
-
-  if (options.closeReceiver !== false) {
-    fastify.addHook('onClose', async () => {
-      const result = await receiver.close({ timeoutMs: options.closeTimeoutMs ?? 10_000 });
-      if (!result.drained) {
-        fastify.log.error({ pending: result.pending }, '@hookinbox/fastify: deliveries still running at close');
-      }
-    });
+  await fastify.register(route, { ...options, prefix });
+  if (!fastify.hasDecorator('hookinbox')) {
+    const receivers = new Map<string, Receiver<any, any, any>>();
+    const stats = () => Object.fromEntries([...receivers].map(([at, r]) => [at, r.stats()]));
+    fastify.decorate('hookinbox', { receivers, stats } satisfies HookinboxDecorator);
   }
+  (fastify.hookinbox.receivers as Map<string, Receiver>).set(`${fastify.prefix}${prefix}${path}`, receiver);
+  if (options.closeReceiver === false) return;
+  fastify.addHook('onClose', async () => {
+    const { drained, pending } = await receiver.close({ timeoutMs: options.closeTimeoutMs ?? 10_000 });
+    if (!drained) fastify.log.error({ pending }, '@hookinbox/fastify: deliveries still running at close');
+  });
 };
 
 /**
  * Fastify 5 plugin that mounts a hookinbox receiver on one route.
  *
  * @example
- * await app.register(hookinbox, { path: '/webhooks/genstore', receiver });
+ * await app.register(hookinbox, { prefix: '/api', path: '/webhooks/genstore', receiver });
+ * app.hookinbox.stats(); // { '/api/webhooks/genstore': { received: …, … } }
  */
 export const hookinbox = fp(plugin, { fastify: '5.x', name: '@hookinbox/fastify' });

@@ -1,0 +1,135 @@
+import type { BackgroundRuns } from './background.js';
+import type { Claims } from './claims.js';
+import type { Answer, DeliveryContext } from './delivery-context.js';
+import { HookinboxError } from './errors.js';
+import type { InFlight } from './in-flight.js';
+import type { Monitor } from './monitor.js';
+import type { Dispatcher } from './receiver-types.js';
+import { ACCEPTED_BODY, OK_BODY, respond, toResponse } from './response.js';
+import type { Routes } from './routes.js';
+import type { HandlerRunner } from './runner.js';
+import type { WebhookResponse } from './types.js';
+
+export type AckMode = { mode: 'immediate' } | { mode: 'after-handlers'; timeoutMs: number; timeoutStatus: 200 | 202 };
+
+export interface AnswerParts {
+  ack: AckMode;
+  attempts: number;
+  routes: Routes;
+  runner: HandlerRunner;
+  background: BackgroundRuns;
+  claims: Claims;
+  inFlight: InFlight;
+  monitor: Monitor;
+  dispatcher: Dispatcher | undefined;
+}
+
+/**
+ * The last stage: a claimed delivery is answered. When depends on the mode: at once with the handlers scheduled
+ * (`immediate`), after a durable hand-off (a dispatcher), or after the handlers within a deadline (`after-handlers`).
+ */
+export class Answerer {
+  constructor(private readonly parts: AnswerParts) {}
+
+  answer(ctx: DeliveryContext): Answer {
+    const { ack, routes, monitor, dispatcher, background } = this.parts;
+    const { event } = ctx;
+    if (ctx.invalid !== undefined) {
+      monitor.invalid(event, ctx.invalid, ctx.log);
+      return this.commitThenOk(ctx);
+    }
+    if (dispatcher) return this.dispatch(dispatcher, ctx);
+    if (routes.for(event.name).length === 0) {
+      ctx.log.debug({ event: event.name, id: event.id }, `@hookinbox/core: no handler for ${event.name}`);
+      return this.commitThenOk(ctx);
+    }
+    if (ack.mode === 'immediate') {
+      background.schedule(event, ctx.token, ctx.log);
+      return this.ok(ctx, 200, OK_BODY);
+    }
+    return this.afterHandlers(ctx, ack);
+  }
+
+  /** Count the acknowledgement and build its response. */
+  ok(ctx: DeliveryContext, status: number, body: string): WebhookResponse {
+    this.parts.monitor.acknowledged(ctx.event.name, ctx.event.id, status, ctx.started);
+    return respond(status, body);
+  }
+
+  /** Count, report and log a refusal, and build its response. */
+  refuse(error: HookinboxError, ctx: Pick<DeliveryContext, 'log'>): WebhookResponse {
+    this.parts.monitor.rejected(error, ctx.log);
+    return toResponse(error);
+  }
+
+  /** Mark the delivery done, then acknowledge it. */
+  private commitThenOk(ctx: DeliveryContext): Answer {
+    const committing = this.parts.claims.commit(ctx.event.id, ctx.token, ctx.log);
+    return committing === undefined ? this.ok(ctx, 200, OK_BODY) : committing.then(() => this.ok(ctx, 200, OK_BODY));
+  }
+
+  private async dispatch(to: Dispatcher, ctx: DeliveryContext): Promise<WebhookResponse> {
+    const { claims } = this.parts;
+    try {
+      await to.dispatch(ctx.event);
+    } catch (error) {
+      await claims.release(ctx.event.id, ctx.token, ctx.log);
+      ctx.log.error({ err: error, id: ctx.event.id }, '@hookinbox/core: the dispatcher refused the event');
+      return this.refuse(
+        new HookinboxError('internal_error', '@hookinbox/core: the event could not be queued', { cause: error }),
+        ctx,
+      );
+    }
+    return this.commitThenOk(ctx);
+  }
+
+  /**
+   * One call of each handler within the deadline. All succeed: 200, done. One fails: 500 and the claim released, so
+   * the provider's retry runs the handlers that failed (the others are remembered). Past the deadline: the configured
+   * status at once, and the handlers go on; what fails then is retried here and dead-lettered, since the provider
+   * has its answer and will not resend.
+   */
+  private async afterHandlers(
+    ctx: DeliveryContext,
+    ack: Extract<AckMode, { mode: 'after-handlers' }>,
+  ): Promise<WebhookResponse> {
+    const { runner, claims, inFlight, attempts } = this.parts;
+    const { event, token, log } = ctx;
+    let timedOut = false;
+    const first = runner.run(event, log, { attempts: 1, remember: true, deadLetter: false });
+    const task = first.then(async (failures) => {
+      if (!timedOut) {
+        if (failures.length === 0) await claims.commit(event.id, token, log);
+        else await claims.release(event.id, token, log);
+        return;
+      }
+      if (failures.length > 0) {
+        const only = new Set(failures.map((f) => f.handlerId));
+        await runner.run(event, log, { attempts: Math.max(2, attempts), from: 2, only, earlier: failures });
+      }
+      await claims.commit(event.id, token, log);
+    });
+    inFlight.track(task, event);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const deadline = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), ack.timeoutMs);
+    });
+    const outcome = await Promise.race([first, deadline]);
+    clearTimeout(timer);
+    if (outcome === 'timeout') {
+      timedOut = true;
+      return this.ok(ctx, ack.timeoutStatus, ack.timeoutStatus === 202 ? ACCEPTED_BODY : OK_BODY);
+    }
+    await task;
+    if (outcome.length > 0) {
+      return this.refuse(
+        new HookinboxError(
+          'handler_failed',
+          `@hookinbox/core: a handler for ${event.name} failed; retry to process it again`,
+        ),
+        ctx,
+      );
+    }
+    return this.ok(ctx, 200, OK_BODY);
+  }
+}

@@ -1,0 +1,142 @@
+import * as crypto from 'node:crypto';
+import { LRUCache } from 'lru-cache';
+import type { ClaimResult, DedupeStore, SyncDedupeOps } from './store.js';
+
+export interface MemoryStoreOptions {
+  /** Most processed deliveries remembered at once; the least recently seen is forgotten first. Default 500,000. */
+  maxEntries?: number;
+  /** Time source in milliseconds (default `performance`); tests pass one that follows fake timers. */
+  clock?: { now(): number };
+}
+
+/** The memory store, with its operations also offered synchronously (see {@link DedupeStore.sync}). */
+export interface MemoryStore extends DedupeStore {
+  readonly sync: SyncDedupeOps;
+  /** Processed deliveries remembered now (expired ones may still count until they are looked up or evicted). */
+  readonly size: number;
+}
+
+const DONE_RESULT: ClaimResult = Object.freeze({ status: 'done' });
+const IN_FLIGHT_RESULT: ClaimResult = Object.freeze({ status: 'in-flight' });
+
+/**
+ * The store never keeps a key itself but a SHA-256 digest of a per-store random salt and the key: every entry has the
+ * same small size whatever the key's length, and a key built by slicing or concatenating a larger string (a body, a
+ * URL) does not keep that string alive. Two keys share a digest with probability about n² / 2²⁵⁷: claims stay exact.
+ * `crypto.hash` (Node ≥ 20.12) is a one-shot digest about twice as fast as `createHash`.
+ */
+const digestOf: (input: string) => string =
+  typeof crypto.hash === 'function'
+    ? (input) => crypto.hash('sha256', input, 'binary')
+    : (input) => crypto.createHash('sha256').update(input).digest('binary');
+
+/** A claim in flight. The digest is kept so that the commit does not compute it again. */
+interface Lease {
+  token: string;
+  expires: number;
+  digest: string;
+}
+
+/**
+ * The default store: process memory, on `lru-cache`. Right for a single instance; use `@hookinbox/redis` or
+ * `@hookinbox/postgres` when more than one instance receives deliveries.
+ *
+ * - A processed delivery is remembered in an `LRUCache` under its digest, with its TTL, up to `maxEntries`; the least
+ *   recently seen is forgotten first. The bound is set through `maxSize` (each entry counting 1) rather than `max`:
+ *   with `max`, lru-cache allocates its arrays for every entry up front, and arrays that large, reachable from the old
+ *   generation, slow every young-generation collection of the whole process; with `maxSize` they grow as entries come.
+ * - A claim in flight is a lease in a plain map, held until its commit, its release or the end of the lease, whatever
+ *   `maxEntries` says: forgetting a live lease would let a copy of the delivery run at the same time.
+ *
+ * @example
+ * const receiver = createReceiver({ provider, store: createMemoryStore({ maxEntries: 1_000_000 }) });
+ */
+export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore {
+  const maxEntries = options.maxEntries ?? 500_000;
+  if (!Number.isInteger(maxEntries) || maxEntries < 1) {
+    throw new TypeError('@hookinbox/core: memory store maxEntries must be a positive integer');
+  }
+  const clock = options.clock ?? performance;
+  // lru-cache takes a start time of 0 for "no TTL": its clock counts from just before the store's first reading.
+  const epoch = clock.now() - 1;
+  const done = new LRUCache<string, true>({
+    maxSize: maxEntries,
+    sizeCalculation: one,
+    // Expired entries are dropped when looked up or evicted: no timer per entry.
+    ttlAutopurge: false,
+    // Read the clock at each operation rather than cache it behind a timer.
+    ttlResolution: 0,
+    perf: { now: () => clock.now() - epoch },
+  });
+  const leases = new Map<string, Lease>();
+  /** Leases that ended without a commit or a release are swept whenever the map has doubled since the last sweep. */
+  let sweepAt = 1_024;
+  const salt = crypto.randomBytes(16).toString('latin1');
+  const prefix = `${crypto.randomBytes(4).toString('hex')}-`;
+  let next = 1;
+
+  /** The live lease `token` names, or undefined; an expired one is dropped on the way. */
+  const leaseOf = (key: string, token: string, now: number): Lease | undefined => {
+    const held = leases.get(key);
+    if (held === undefined || held.token !== token) return undefined;
+    if (held.expires <= now) {
+      leases.delete(key);
+      return undefined;
+    }
+    return held;
+  };
+
+  const sweep = (now: number) => {
+    for (const [key, held] of leases) if (held.expires <= now) leases.delete(key);
+    sweepAt = Math.max(1_024, leases.size * 2);
+  };
+
+  const sync: SyncDedupeOps = {
+    claim(key, leaseMs) {
+      const now = clock.now();
+      const held = leases.get(key);
+      if (held !== undefined && held.expires > now) return IN_FLIGHT_RESULT;
+      const digest = digestOf(salt + key);
+      if (done.get(digest) === true) return DONE_RESULT;
+      const token = prefix + next++;
+      leases.set(key, { token, expires: now + leaseMs, digest });
+      if (leases.size >= sweepAt) sweep(now);
+      return { status: 'claimed', token };
+    },
+    commit(key, token, ttlMs) {
+      const held = leaseOf(key, token, clock.now());
+      if (held === undefined) return false;
+      leases.delete(key);
+      done.set(held.digest, true, { ttl: ttlMs });
+      return true;
+    },
+    release(key, token) {
+      if (leaseOf(key, token, clock.now()) === undefined) return false;
+      leases.delete(key);
+      return true;
+    },
+  };
+
+  const store = {
+    get size() {
+      return done.size;
+    },
+    async claim(key: string, leaseMs: number) {
+      return sync.claim(key, leaseMs);
+    },
+    async commit(key: string, token: string, ttlMs: number) {
+      return sync.commit(key, token, ttlMs);
+    },
+    async release(key: string, token: string) {
+      return sync.release(key, token);
+    },
+  };
+  // Not enumerable: a copy that replaces a method (`{ ...store, commit: spy }`) loses `sync` and is awaited through
+  // its own methods, instead of going around them.
+  Object.defineProperty(store, 'sync', { value: sync, enumerable: false });
+  return store as MemoryStore;
+}
+
+function one(): number {
+  return 1;
+}

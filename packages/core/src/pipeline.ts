@@ -1,0 +1,191 @@
+import type { Answerer } from './answer.js';
+import type { Claims } from './claims.js';
+import { type Answer, DeliveryContext } from './delivery-context.js';
+import { HookinboxError } from './errors.js';
+import type { InFlight } from './in-flight.js';
+import type { Monitor } from './monitor.js';
+import type { HandleOptions } from './receiver-types.js';
+import { DUPLICATE_BODY } from './response.js';
+import type { AnyEvent, Routes } from './routes.js';
+import type { ClaimResult } from './store.js';
+import type { Logger, Provider, RawDelivery, VerifiedDelivery } from './types.js';
+
+export interface PipelineParts {
+  provider: Provider;
+  routes: Routes;
+  claims: Claims;
+  inFlight: InFlight;
+  monitor: Monitor;
+  answerer: Answerer;
+  /** After-handlers mode: a copy that arrives while the first runs is told to come back (409) instead of 200. */
+  inFlightCopiesRetry: boolean;
+}
+
+/**
+ * The stages every delivery goes through, in order: receive → authenticate (and parse, by the provider) → validate
+ * (the payload's schema) → claim (the dedupe store) → answer ({@link Answerer}). Each stage that can answer at once
+ * does, so that with a synchronous provider and store an acknowledged delivery costs no promise; a stage that has
+ * to wait continues in a `then`.
+ */
+export class Pipeline {
+  /** The provider's start-up check (e.g. Genstore's compliance handlers) ran against the current handler set. */
+  private checked = false;
+
+  constructor(private readonly parts: PipelineParts) {}
+
+  /** The handler set changed: check it again before the next delivery. */
+  recheck(): void {
+    this.checked = false;
+  }
+
+  /** Run the provider's start-up check now; throws its reason. */
+  ensureChecked(): void {
+    if (this.checked) return;
+    this.parts.provider.checkHandlers?.(this.parts.routes.patterns());
+    this.checked = true;
+  }
+
+  receive(delivery: RawDelivery, options: HandleOptions | undefined, logger: Logger): Answer {
+    const ctx = new DeliveryContext(delivery, options?.logger ?? logger, performance.now());
+    const { monitor, inFlight, claims } = this.parts;
+    monitor.received(delivery.method, delivery.url);
+    if (inFlight.closing) {
+      return this.refuse(
+        new HookinboxError('closing', '@hookinbox/core: the receiver is shutting down; retry later', {
+          headers: claims.retryAfter(),
+        }),
+        ctx,
+      );
+    }
+    try {
+      this.ensureChecked();
+    } catch (error) {
+      ctx.log.error({ err: error }, '@hookinbox/core: the handler set does not satisfy the provider');
+      return this.refuse(new HookinboxError('internal_error', '@hookinbox/core: the receiver is misconfigured'), ctx);
+    }
+    return this.authenticate(ctx, options?.lowerCaseHeaders === true);
+  }
+
+  /** Count, report and log a refusal, and answer it. */
+  refuse(error: HookinboxError, ctx: Pick<DeliveryContext, 'log'>) {
+    return this.parts.answerer.refuse(error, ctx);
+  }
+
+  /** The provider authenticates, then parses; most providers do both synchronously, and only a promise is waited for. */
+  private authenticate(ctx: DeliveryContext, lowerCased: boolean): Answer {
+    const { delivery } = ctx;
+    let verified: ReturnType<Provider['verify']>;
+    try {
+      const headers = lowerCased ? delivery.headers : lowerCaseHeaders(delivery.headers);
+      verified = this.parts.provider.verify(headers === delivery.headers ? delivery : { ...delivery, headers });
+    } catch (error) {
+      return this.unauthentic(error, ctx);
+    }
+    if (verified instanceof Promise) {
+      return verified.then(
+        (result) => this.validate(ctx, result),
+        (error: unknown) => this.unauthentic(error, ctx),
+      );
+    }
+    return this.validate(ctx, verified);
+  }
+
+  private unauthentic(error: unknown, ctx: DeliveryContext): Answer {
+    if (error instanceof HookinboxError) return this.refuse(error, ctx);
+    ctx.log.error({ err: error }, `@hookinbox/core: the ${this.parts.provider.name} provider threw`);
+    return this.refuse(
+      new HookinboxError('internal_error', '@hookinbox/core: the delivery could not be verified'),
+      ctx,
+    );
+  }
+
+  /** The payload against its schema. A failure is kept on the context: the delivery is authentic, and still claimed. */
+  private validate(ctx: DeliveryContext, verified: VerifiedDelivery<unknown>): Answer {
+    const { provider } = this.parts;
+    const { name, dedupeKey } = verified;
+    let payload = verified.payload;
+    const schema = provider.schemaFor?.(name);
+    if (schema) {
+      const result = schema.safeParse(payload);
+      if (result.success) payload = result.data;
+      else ctx.invalid = result.error;
+    }
+    ctx.event = {
+      provider: provider.name,
+      name,
+      id: dedupeKey,
+      payload,
+      meta: verified.meta,
+      receivedAt: new Date(),
+    } satisfies AnyEvent;
+    return this.claim(ctx);
+  }
+
+  private claim(ctx: DeliveryContext): Answer {
+    let claim: ClaimResult | Promise<ClaimResult>;
+    try {
+      claim = this.parts.claims.claim(ctx.event.id);
+    } catch (error) {
+      return this.claimFailed(error, ctx);
+    }
+    if (claim instanceof Promise) {
+      return claim.then(
+        (result) => this.claimed(ctx, result),
+        (error: unknown) => this.claimFailed(error, ctx),
+      );
+    }
+    return this.claimed(ctx, claim);
+  }
+
+  private claimFailed(error: unknown, ctx: DeliveryContext): Answer {
+    const { claims, monitor } = this.parts;
+    const { onStoreError } = claims.policy;
+    monitor.storeError(error, onStoreError, 'claim');
+    if (onStoreError === 'fail-closed') {
+      ctx.log.error({ err: error, id: ctx.event.id }, '@hookinbox/core: dedupe store failed; answering 503');
+      return this.refuse(claims.unavailable(error), ctx);
+    }
+    ctx.log.warn({ err: error, id: ctx.event.id }, '@hookinbox/core: dedupe store failed; processing without dedupe');
+    return this.parts.answerer.answer(ctx);
+  }
+
+  /** A duplicate is answered here; a fresh claim goes on to the answer. */
+  private claimed(ctx: DeliveryContext, claim: ClaimResult): Answer {
+    if (claim.status === 'claimed') {
+      ctx.token = claim.token;
+      return this.parts.answerer.answer(ctx);
+    }
+    const { name, id } = ctx.event;
+    this.parts.monitor.duplicate(name, id, claim.status, ctx.log);
+    if (claim.status === 'in-flight' && this.parts.inFlightCopiesRetry) {
+      return this.refuse(
+        new HookinboxError('in_flight', '@hookinbox/core: a copy of this delivery is being handled; retry later', {
+          headers: this.parts.claims.retryAfter(),
+        }),
+        ctx,
+      );
+    }
+    return this.parts.answerer.ok(ctx, 200, DUPLICATE_BODY);
+  }
+}
+
+/** Node already lower-cases header names; deliveries built by hand may not. */
+function lowerCaseHeaders(headers: RawDelivery['headers']): RawDelivery['headers'] {
+  for (const key in headers) {
+    if (hasUpperCase(key)) {
+      const out: RawDelivery['headers'] = {};
+      for (const k in headers) out[k.toLowerCase()] = headers[k];
+      return out;
+    }
+  }
+  return headers;
+}
+
+/** A character loop rather than a regular expression: this runs for every header of every delivery. */
+function hasUpperCase(name: string): boolean {
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if (c >= 65 && c <= 90) return true;
+  }
+  return false;
+}
