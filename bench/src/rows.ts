@@ -16,6 +16,11 @@ export interface ServerSpec {
    * JSON.parse), to tell the adapter's and receiver's cost apart from the provider's.
    */
   provider?: 'genstore' | 'by-hand';
+  /**
+   * Start the memory store full (`--full`): as many distinct deliveries remembered as its bound holds, so every new
+   * delivery evicts one, as on a busy instance that has run for a while.
+   */
+  prefill?: boolean;
   /** How long the hookinbox handler takes; 0 returns at once. */
   handlerDelayMs?: number;
   /** Redis of the redis rows, and the key prefix this row owns (deleted when the row ends). */

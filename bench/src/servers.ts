@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createMemoryStore, createReceiver, type DedupeStore, HookinboxError, type Provider } from '@hookinbox/core';
@@ -150,6 +150,20 @@ async function expressBare(): Promise<Running> {
   return { port, server, close: () => closeServer(server) };
 }
 
+/** The memory store's bound in the memory rows. */
+const MEMORY_BOUND = 1_000_000;
+
+/** Remember `count` distinct deliveries, keyed as the Genstore provider keys them (a digest of the body). */
+async function fill(store: DedupeStore, count: number): Promise<void> {
+  for (let i = 0; i < count; i++) {
+    const key = `genstore:prefill:${i.toString(36)}:${randomBytes(16).toString('hex')}`;
+    const claim = await store.claim(key, 60_000);
+    if (claim.status !== 'claimed' || !(await store.commit(key, claim.token, 7 * 24 * 3_600_000))) {
+      throw new Error(`bench: prefill key ${i} was not new`);
+    }
+  }
+}
+
 /** Deletes every key under the row's own prefix, in batches; only once the row is over, never per request. */
 async function deletePrefix(client: Redis, prefix: string): Promise<number> {
   let cursor = '0';
@@ -179,7 +193,8 @@ async function hookinboxServer(spec: ServerSpec): Promise<Running> {
   } else if (spec.store === 'none') {
     store = noStore;
   } else {
-    store = createMemoryStore({ maxEntries: 1_000_000 });
+    store = createMemoryStore({ maxEntries: MEMORY_BOUND });
+    if (spec.prefill) await fill(store, MEMORY_BOUND);
   }
   const provider = spec.provider === 'by-hand' ? byHandProvider : genstore({ secret: GENSTORE_SECRET });
   const receiver = createReceiver({ provider, store });
