@@ -86,7 +86,7 @@ const results: Record<string, number[]> = {};
 for (let r = 0; r < rounds; r++) {
   for (const kind of kinds) {
     const us = kind === 'bare' ? await bareRound() : await receiverRound();
-    (results[kind] ??= []).push(us);
+    results[kind] = [...(results[kind] ?? []), us];
   }
 }
 for (const kind of kinds) {
