@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { tableNameSchema } from './options.js';
 import type { Queryable } from './queryable.js';
@@ -86,7 +87,9 @@ const at = (ms: string) => `clock_timestamp() + ${ms}::float8 * interval '1 mill
 
 export function statements(name: Required<TableName>): Statements {
   const table = quoted(name);
-  const id = `${name.schema}.${name.table}`;
+  // Statement names are cut at 63 bytes by PostgreSQL, so a long schema and table would make two tables' names
+  // collide: the table is named by a digest instead.
+  const id = createHash('sha256').update(`${name.schema}.${name.table}`).digest('hex').slice(0, 16);
   return {
     // One statement, whatever is there. A live row the statement can see is only read: a duplicate costs no write,
     // no row lock and no WAL flush. Otherwise the upsert inserts the claim, or overwrites an expired row as if it were
@@ -114,10 +117,10 @@ WHERE key = $1 AND token = $2 AND expires_at > clock_timestamp()`,
   SELECT ctid FROM ${table} WHERE expires_at < now() LIMIT $1 FOR UPDATE SKIP LOCKED
 )) AND expires_at < now()`,
     names: {
-      claim: `hookinbox_claim_v1:${id}`,
-      commit: `hookinbox_commit_v1:${id}`,
-      release: `hookinbox_release_v1:${id}`,
-      cleanup: `hookinbox_cleanup_v1:${id}`,
+      claim: `hookinbox_claim_v1_${id}`,
+      commit: `hookinbox_commit_v1_${id}`,
+      release: `hookinbox_release_v1_${id}`,
+      cleanup: `hookinbox_cleanup_v1_${id}`,
     },
   };
 }
