@@ -1,11 +1,12 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { ClaimResult, DedupeStore } from '@hookinbox/core';
-import pg from 'pg';
+import type pg from 'pg';
 import { createCleanup } from './cleanup.js';
-import { withTimeout } from './errors.js';
+import { createRun, storePool } from './connection.js';
 import { type PostgresStoreOptions, parsePostgresStoreOptions } from './options.js';
 import type { Queryable, RunOptions } from './queryable.js';
-import { migrate, statements } from './sql.js';
+import { statements } from './sql.js';
+import { withTimeout } from './timeout.js';
 
 /**
  * A {@link DedupeStore} on PostgreSQL. Every operation takes an optional `{ client }` to run inside a transaction of
@@ -51,49 +52,9 @@ const storedKey = (key: string): string =>
 export function postgresStore(options: PostgresStoreOptions): PostgresStore {
   const opts = parsePostgresStoreOptions(options);
   const { commandTimeoutMs, schema, table } = opts;
-  const owned = opts.pool === undefined;
-  // A pool of its own gets the same limit on the server (a statement that overruns is cancelled there, so a timed-
-  // out claim is rolled back rather than landing later) and on the wait for a connection.
-  const pool: Queryable =
-    opts.pool ??
-    new pg.Pool({
-      connectionString: opts.connectionString,
-      statement_timeout: commandTimeoutMs,
-      connectionTimeoutMillis: commandTimeoutMs,
-    });
-  // The last error of a pool the store owns. pg emits 'error' for an idle connection the server dropped, and an
-  // unheard 'error' event would crash the app; the store listens and names it in the timeouts it causes.
-  let connectionError: Error | undefined;
-  if (owned) {
-    const events = pool as pg.Pool;
-    events.on('error', (error) => {
-      connectionError = error;
-    });
-    events.on('connect', () => {
-      connectionError = undefined;
-    });
-  }
-  const detail = () => (connectionError ? ` (connection: ${connectionError.message})` : '');
+  const { pool, detail, end } = storePool(opts.pool, opts.connectionString ?? '', commandTimeoutMs);
   const sql = statements({ schema, table });
-
-  let tableReady = !opts.createTable;
-  let creating: Promise<void> | undefined;
-  const ensureTable = (): Promise<void> => {
-    creating ??= migrate(pool, { schema, table }).then(
-      () => {
-        tableReady = true;
-      },
-      (error: unknown) => {
-        creating = undefined; // the next operation tries again
-        throw error;
-      },
-    );
-    return creating;
-  };
-  const query = <R extends pg.QueryResultRow>(db: Queryable, name: string, text: string, values: unknown[]) => {
-    const config = { name, text, values };
-    return tableReady ? db.query<R>(config) : ensureTable().then(() => db.query<R>(config));
-  };
+  const query = createRun(pool, { schema, table }, opts.createTable);
 
   // Claim tokens: unique to this store (96 random bits), then a counter; cheaper than a UUID per claim.
   const tokenPrefix = `c:${randomBytes(12).toString('base64url')}:`;
@@ -102,16 +63,15 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
   const releaseRow = (key: string, token: string, db: Queryable) =>
     query(db, sql.names.release, sql.release, [key, token]).then((r) => r.rowCount === 1);
 
+  // With `cleanup: false` no timer runs, and store.cleanup() deletes in batches of 1,000.
+  const { batchSize, intervalMs } = opts.cleanup || { batchSize: 1_000, intervalMs: undefined };
   const cleanup = createCleanup({
     batch: () =>
-      withTimeout(
-        'cleanup',
-        query(pool, sql.names.cleanup, sql.cleanup, [opts.cleanup ? opts.cleanup.batchSize : 1_000]),
-        commandTimeoutMs,
-        detail,
-      ).then((r) => r.rowCount ?? 0),
-    batchSize: opts.cleanup ? opts.cleanup.batchSize : 1_000,
-    intervalMs: opts.cleanup ? opts.cleanup.intervalMs : undefined,
+      withTimeout('cleanup', query(pool, sql.names.cleanup, sql.cleanup, [batchSize]), commandTimeoutMs, detail).then(
+        (r) => r.rowCount ?? 0,
+      ),
+    batchSize,
+    intervalMs,
     onError: opts.onCleanupError,
   });
   let closed = false;
@@ -149,7 +109,7 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
       if (closed) return;
       closed = true;
       await cleanup.stop();
-      if (owned) await (pool as pg.Pool).end();
+      await end();
     },
   };
 }
