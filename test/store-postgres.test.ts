@@ -1,7 +1,8 @@
+import { createReceiver, type Provider, silentLogger } from '@hookinbox/core';
 import { migrate, postgresStore, type Queryable } from '@hookinbox/postgres';
 import { describeDedupeStore } from '@hookinbox/testing/store-contract';
 import type pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { connectTestDatabase, databaseUrl, dropSchema, uniqueSchema } from './helpers/postgres.js';
 
 let pool: pg.Pool;
@@ -158,6 +159,35 @@ describe('postgresStore rows', () => {
       expect((await storeB.claim(`order-${i}`, 30_000)).status).toBe('claimed');
       expect(await storeA.claim(`order-${i}`, 30_000)).toEqual({ status: 'done' });
     }
+  });
+});
+
+describe('postgresStore behind a receiver', () => {
+  it('handles a delivery once and answers its retries, to any instance, as duplicates', async () => {
+    const table = newTable();
+    await migrate(pool, { schema, table });
+    const provider: Provider = {
+      name: 'test',
+      verify: (delivery) => ({ name: 'thing/happened', dedupeKey: delivery.body.toString(), payload: {}, meta: {} }),
+    };
+    const handled: string[] = [];
+    // Two instances: two receivers, two stores, one table.
+    const stores = [0, 1].map(() => postgresStore({ pool, schema, table }));
+    const instances = stores.map((store) => {
+      const receiver = createReceiver({ provider, store, logger: silentLogger });
+      receiver.on('thing/happened', (event) => {
+        handled.push(event.id);
+      });
+      return receiver;
+    });
+    const send = (i: number) =>
+      instances[i % 2]?.handle({ method: 'POST', url: '/hooks', headers: {}, body: Buffer.from('delivery-1') });
+    expect((await send(0))?.status).toBe(200);
+    await vi.waitFor(() => expect(handled).toEqual(['delivery-1']));
+    for (const i of [1, 0, 1]) expect(JSON.parse((await send(i))?.body ?? '')).toEqual({ ok: true, duplicate: true });
+    expect(handled).toEqual(['delivery-1']);
+    for (const receiver of instances) await receiver.close({ timeoutMs: 1_000 });
+    for (const store of stores) await store.close();
   });
 });
 
