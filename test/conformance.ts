@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { createReceiver, type DedupeStore, type Receiver, type ReceiverOptions } from '@hookinbox/core';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { sendChunks } from './helpers/http.js';
+import { sendChunks, sendLarge } from './helpers/http.js';
 import {
   captureLogger,
   delivery,
@@ -150,6 +150,20 @@ export function describeConformance(harness: AdapterHarness): void {
       expect(res.headers.get('allow')).toBe('POST');
       expect(((await res.json()) as { error: { code: string } }).error.code).toBe('method_not_allowed');
       expect(receiver.stats().rejected).toEqual({ method_not_allowed: 1 });
+    });
+
+    it('oversized body of 5 MB sent in full without waiting: the sender sees the 413, three times out of three', async () => {
+      const { receiver, mounted } = await setup({ limits: { bodyBytes: 1024 * 1024 } });
+      for (let i = 0; i < 3; i++) {
+        const res = await sendLarge(`${mounted.url}/webhooks/test`, 5 * 1024 * 1024, {
+          'content-type': 'application/json',
+          'x-test-event': 'thing/created',
+          'x-test-signature': 'x',
+        });
+        expect(res.status).toBe(413);
+        expect(JSON.parse(res.text).error.code).toBe('body_too_large');
+      }
+      expect(receiver.stats().rejected).toEqual({ body_too_large: 3 });
     });
 
     it('oversized body: 413 while streaming a chunked body with no content-length', async () => {

@@ -27,6 +27,39 @@ describe('readRawBody', () => {
     await expect(p).rejects.toMatchObject({ code: 'body_too_large', status: 413 });
   });
 
+  it('after refusing an oversized body, reads the rest and throws it away, so the sender sees the answer', async () => {
+    const s = new PassThrough();
+    const p = readRawBody(s, { ...opts, drainBytes: 100 });
+    s.write(Buffer.alloc(16));
+    await expect(p).rejects.toMatchObject({ code: 'body_too_large' });
+    s.write(Buffer.alloc(40));
+    s.end(Buffer.alloc(40));
+    await new Promise((resolve) => s.once('end', resolve));
+    expect(s.readableEnded).toBe(true); // read to its end, not cut off
+  });
+
+  it('a refused body longer than drainBytes is cut off once the bound is passed', async () => {
+    const s = new PassThrough();
+    const p = readRawBody(s, { ...opts, drainBytes: 100 });
+    s.write(Buffer.alloc(16));
+    await expect(p).rejects.toMatchObject({ code: 'body_too_large' });
+    s.write(Buffer.alloc(60));
+    s.write(Buffer.alloc(60));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(s.destroyed).toBe(true);
+    expect(s.readableEnded).toBe(false);
+  });
+
+  it('a declared length over drainBytes is refused with connection: close, and nothing is read', async () => {
+    const s = new PassThrough();
+    const err = await readRawBody(s, { ...opts, drainBytes: 100, contentLength: '101' }).catch((e) => e);
+    expect(err).toMatchObject({ code: 'body_too_large', headers: { connection: 'close' } });
+    const within = await readRawBody(new PassThrough(), { ...opts, drainBytes: 100, contentLength: '100' }).catch(
+      (e) => e,
+    );
+    expect(within.headers).toBeUndefined();
+  });
+
   it('times out a sender that never finishes', async () => {
     const s = new PassThrough();
     s.write('abc');

@@ -8,7 +8,16 @@ export interface ReadBodyOptions {
   timeoutMs: number;
   /** The request's `content-length` header, when it has one: an oversized body is refused before reading. */
   contentLength?: string | undefined;
+  /**
+   * After refusing an oversized body, how many more bytes are read and thrown away so that the sender, still
+   * writing, sees the 413 instead of a reset connection (default 16 MiB). A body declared larger than that is
+   * answered with `connection: close` and not read at all.
+   */
+  drainBytes?: number;
 }
+
+/** Default of {@link ReadBodyOptions.drainBytes}. */
+const DRAIN_BYTES = 16 * 1024 * 1024;
 
 /** Called once with the body, or with the error that ended the read (and an empty Buffer). */
 export type ReadBodyCallback = (error: HookinboxError | null, body: Buffer) => void;
@@ -43,12 +52,14 @@ export function readRawBody(
 }
 
 function read(stream: Readable, options: ReadBodyOptions, callback: ReadBodyCallback): void {
-  const { limit, timeoutMs, contentLength } = options;
+  const { limit, timeoutMs, contentLength, drainBytes = DRAIN_BYTES } = options;
   if (contentLength !== undefined) {
     const declared = Number(contentLength);
     if (declared > limit) {
+      const drained = declared <= drainBytes;
+      if (drained) discard(stream, drainBytes);
       // Never before readRawBody returns: a callback is always called later.
-      process.nextTick(callback, tooLarge(limit), NO_BODY);
+      process.nextTick(callback, tooLarge(limit, drained), NO_BODY);
       return;
     }
   }
@@ -63,6 +74,7 @@ function read(stream: Readable, options: ReadBodyOptions, callback: ReadBodyCall
     stream,
     limit,
     timeoutMs,
+    drainBytes,
     chunks: [],
     received: 0,
     callback,
@@ -89,6 +101,7 @@ interface ReadState {
   stream: Readable;
   limit: number;
   timeoutMs: number;
+  drainBytes: number;
   chunks: Buffer[];
   received: number;
   callback: ReadBodyCallback;
@@ -108,8 +121,11 @@ function finish(state: ReadState, error: HookinboxError | null, body: Buffer = N
   stream.off('end', onEnd);
   stream.off('error', onError);
   stream.off('close', onClose);
-  if (error) {
-    // Stop reading: the rest of an oversized or stalled body is never buffered.
+  if (error?.code === 'body_too_large') {
+    // The rest is read and thrown away (never buffered), so that the sender sees the answer.
+    discard(stream, state.drainBytes - state.received);
+  } else if (error) {
+    // A stalled or broken sender: stop reading.
     stream.pause();
   }
   state.callback(error, body);
@@ -122,7 +138,7 @@ function onData(this: ReadableWithState, chunk: Buffer | string): void {
   const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
   state.received += buf.length;
   if (state.received > state.limit) {
-    finish(state, tooLarge(state.limit));
+    finish(state, tooLarge(state.limit, true));
     return;
   }
   state.chunks.push(buf);
@@ -157,8 +173,37 @@ function onTimeout(state: ReadState): void {
   );
 }
 
-function tooLarge(limit: number): HookinboxError {
-  return new HookinboxError('body_too_large', `@hookinbox/core: the request body is larger than ${limit} bytes`, {
-    headers: { connection: 'close' },
-  });
+/**
+ * `drained`: the rest of the body will be read and thrown away, so the connection can stay open. Otherwise it is
+ * closed after the answer (a sender still writing may then see a reset instead of the 413: unavoidable).
+ */
+function tooLarge(limit: number, drained: boolean): HookinboxError {
+  return new HookinboxError(
+    'body_too_large',
+    `@hookinbox/core: the request body is larger than ${limit} bytes`,
+    drained ? {} : { headers: { connection: 'close' } },
+  );
 }
+
+/**
+ * Read and throw away the rest of a refused body, up to `bound` bytes, then cut the connection. A server that answers
+ * before the request ends must do this: closing while the sender still writes resets the connection, and most
+ * clients then report the reset, not the answer (RFC 9112, section 9.6).
+ */
+function discard(stream: Readable, bound: number): void {
+  let seen = 0;
+  const onData = (chunk: Buffer | string) => {
+    seen += chunk.length;
+    if (seen > bound) {
+      stream.off('data', onData);
+      stream.destroy();
+    }
+  };
+  stream.on('data', onData);
+  stream.once('end', () => stream.off('data', onData));
+  // The sender may give up meanwhile; there is nobody left to tell.
+  stream.on('error', noop);
+  stream.resume();
+}
+
+function noop(): void {}

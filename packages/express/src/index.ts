@@ -85,6 +85,8 @@ function alreadyParsed(): HookinboxError {
 function send(res: ServerResponse, next: NextFunction, response: WebhookResponse): void {
   if (res.headersSent) return;
   try {
+    // With the headers given to writeHead, Node can no longer add the length itself and would send the body chunked.
+    response.headers['content-length'] = String(Buffer.byteLength(response.body));
     res.writeHead(response.status, response.headers);
     res.end(response.body);
   } catch (error) {
