@@ -4,19 +4,6 @@ export { compilePattern, type EventFor, type MatchingNames } from './match.js';
 export { createMemoryStore, type MemoryStore, type MemoryStoreOptions } from './memory-store.js';
 export { silentLogger } from './monitor.js';
 export { parseOptions } from './parse-options.js';
-export {
-  type PlatformApiCall,
-  type PlatformApiCallOptions,
-  PlatformApiError,
-  type PlatformApiErrorDetails,
-  type PlatformApiFetch,
-  type PlatformApiResponse,
-  type PlatformApiRetryOptions,
-  type PlatformApiRetryPolicy,
-  parseRetryAfter,
-  platformApiRetrySchema,
-  sendPlatformApiCall,
-} from './platform-api.js';
 export { type ReadBodyCallback, type ReadBodyOptions, readRawBody } from './read-body.js';
 export { createReceiver } from './receiver.js';
 export type {

@@ -1,6 +1,12 @@
-import { sendPlatformApiCall } from '@hookinbox/core';
 import { z } from 'zod';
-import { GeinsAdminError, type GeinsAdminFetch, type GeinsAdminRetryOptions, geinsAdminRetrySchema } from './http.js';
+import {
+  type AdminCall,
+  GeinsAdminError,
+  type GeinsAdminFetch,
+  type GeinsAdminRetryOptions,
+  geinsAdminRetrySchema,
+  sendAdminCall,
+} from './http.js';
 
 const PREFIX = '@hookinbox/geins';
 
@@ -8,7 +14,7 @@ const PREFIX = '@hookinbox/geins';
  * The entity enum of the Management API spec (`Geins.WebhookItem.Entity`: 0 = NOT_SET … 10 = ProductMonitor). The
  * docs' quick start sends names (`"Entity": "Order"`); the spec lists numbers. Answers may carry either.
  */
-export const GEINS_ADMIN_ENTITIES = [
+const GEINS_ADMIN_ENTITIES = [
   'NOT_SET',
   'Brand',
   'Capture',
@@ -67,7 +73,7 @@ const optionalText = z.string().nullish();
  * in, `Id` a string, `Entity` a name even when the API sent its number. A field the answer left out is undefined;
  * one it sent as null stays null.
  */
-export const geinsAdminWebhookSchema = z.preprocess(
+const geinsAdminWebhookSchema = z.preprocess(
   (value) => {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) return value;
     const out: Record<string, unknown> = {};
@@ -131,7 +137,7 @@ export interface GeinsAdminClientOptions {
   password: string;
   /** Default `https://mgmtapi.geins.io`. */
   baseUrl?: string;
-  /** Defaults to the global `fetch` of Node 20. */
+  /** Called with each `Request` the client sends (tests pass a fake); defaults to the global `fetch`. */
   fetch?: GeinsAdminFetch;
   retry?: GeinsAdminRetryOptions;
   paths?: GeinsAdminPaths;
@@ -172,18 +178,10 @@ export function createGeinsAdminClient(options: GeinsAdminClientOptions): GeinsA
   const fetchFn: GeinsAdminFetch = parsed.data.fetch ?? ((input, init) => globalThis.fetch(input, init));
   const authorization = `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
 
-  const call = async <T>(method: string, path: string, schema: z.ZodType<T>, body?: unknown) => {
+  const headers = { 'x-apikey': apiKey, authorization, accept: 'application/json' };
+  const call = async <T>(method: AdminCall['method'], path: string, schema: z.ZodType<T>, json?: unknown) => {
     const url = `${baseUrl}${path}`;
-    const headers: Record<string, string> = { 'x-apikey': apiKey, authorization, accept: 'application/json' };
-    const response = await sendPlatformApiCall(
-      { method, url, headers, json: body },
-      {
-        fetch: fetchFn,
-        retry,
-        prefix: PREFIX,
-        createError: (message, details) => new GeinsAdminError(message, details),
-      },
-    );
+    const response = await sendAdminCall({ method, url, headers, json }, fetchFn, retry);
     const result = schema.safeParse(unwrap(response.body));
     if (!result.success) {
       throw new GeinsAdminError(

@@ -1,13 +1,11 @@
 export {
   createGeinsAdminClient,
-  GEINS_ADMIN_ENTITIES,
   type GeinsAdminClient,
   type GeinsAdminClientOptions,
   type GeinsAdminEntity,
   type GeinsAdminPaths,
   type GeinsAdminWebhook,
   type GeinsAdminWebhookInput,
-  geinsAdminWebhookSchema,
 } from './client.js';
 export {
   defineGeinsWebhook,
@@ -18,13 +16,7 @@ export {
   type GeinsWebhookSecret,
   isGeinsWebhookDefinition,
 } from './definition.js';
-export {
-  GeinsAdminError,
-  type GeinsAdminFetch,
-  type GeinsAdminRetryOptions,
-  isGeinsAdminError,
-  parseGeinsRetryAfter,
-} from './http.js';
+export { GeinsAdminError, type GeinsAdminFetch, type GeinsAdminRetryOptions } from './http.js';
 export {
   applyGeinsSync,
   type GeinsSyncDefinition,

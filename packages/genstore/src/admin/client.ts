@@ -1,11 +1,11 @@
-import { sendPlatformApiCall } from '@hookinbox/core';
 import { z } from 'zod';
 import {
+  type AdminCall,
   GenstoreAdminError,
   type GenstoreAdminFetch,
   type GenstoreAdminRetryOptions,
   genstoreAdminRetrySchema,
-  parseGenstoreJson,
+  sendAdminCall,
 } from './http.js';
 
 const PREFIX = '@hookinbox/genstore';
@@ -14,7 +14,7 @@ const PREFIX = '@hookinbox/genstore';
 const idSchema = z.union([z.number(), z.string().min(1)]).transform((id) => String(id));
 
 /** A webhook subscription as Genstore returns it; fields the docs do not list are kept as they came. */
-export const genstoreAdminWebhookSchema = z.looseObject({
+const genstoreAdminWebhookSchema = z.looseObject({
   id: idSchema,
   address: z.string(),
   topic: z.string(),
@@ -70,7 +70,7 @@ export interface GenstoreAdminClientOptions {
    * `/api/{version}/app/webhooks` form.
    */
   baseUrl?: string;
-  /** Defaults to the global `fetch` of Node 20. */
+  /** Called with each `Request` the client sends (tests pass a fake); defaults to the global `fetch`. */
   fetch?: GenstoreAdminFetch;
   retry?: GenstoreAdminRetryOptions;
 }
@@ -131,21 +131,9 @@ export function createGenstoreAdminClient(options: GenstoreAdminClientOptions): 
   const origin = parsed.data.baseUrl ?? `https://${shop}.genmystore.com`;
   const root = `${origin}/api/${apiVersion}/app/webhooks`;
 
-  const call = async <T>(method: string, url: string, schema: z.ZodType<T>, body?: unknown) => {
-    const headers: Record<string, string> = {
-      'x-genstore-access-token': accessToken,
-      accept: 'application/json',
-    };
-    const response = await sendPlatformApiCall(
-      { method, url, headers, json: body },
-      {
-        fetch: fetchFn,
-        retry,
-        prefix: PREFIX,
-        createError: (message, details) => new GenstoreAdminError(message, details),
-        parseJson: parseGenstoreJson,
-      },
-    );
+  const headers = { 'x-genstore-access-token': accessToken, accept: 'application/json' };
+  const call = async <T>(method: AdminCall['method'], url: string, schema: z.ZodType<T>, json?: unknown) => {
+    const response = await sendAdminCall({ method, url, headers, json }, fetchFn, retry);
     const result = schema.safeParse(response.body);
     if (!result.success) {
       throw new GenstoreAdminError(

@@ -5,15 +5,8 @@ export {
   type GenstoreAdminListQuery,
   type GenstoreAdminWebhook,
   type GenstoreAdminWebhookInput,
-  genstoreAdminWebhookSchema,
 } from './client.js';
-export {
-  GenstoreAdminError,
-  type GenstoreAdminFetch,
-  type GenstoreAdminRetryOptions,
-  isGenstoreAdminError,
-  parseGenstoreRetryAfter,
-} from './http.js';
+export { GenstoreAdminError, type GenstoreAdminFetch, type GenstoreAdminRetryOptions } from './http.js';
 export {
   applyGenstoreSync,
   type GenstoreSyncOptions,
