@@ -74,7 +74,7 @@ function receiverFor(definition: typeof products, patterns = ['Product.update', 
 
 describe('defineGeinsWebhook: one definition, both sides', () => {
   it('registers through sync, and a delivery rendered from the registration reaches the right handler', async () => {
-    await applyGeinsSync(await planGeinsSync({ client, definitions: [products] }));
+    await applyGeinsSync(client, await planGeinsSync(client, { definitions: [products] }));
     const [stored] = [...server.geins.values()];
     expect(stored).toMatchObject({
       Entity: 7,
@@ -185,9 +185,9 @@ describe('defineGeinsWebhook: one definition, both sides', () => {
   });
 
   it('a synced definition stays unchanged on the next plan (no drift between payload and comparison)', async () => {
-    await applyGeinsSync(await planGeinsSync({ client, definitions: [products] }));
+    await applyGeinsSync(client, await planGeinsSync(client, { definitions: [products] }));
     const writes = server.writes().length;
-    const again = await planGeinsSync({ client, definitions: [products] });
+    const again = await planGeinsSync(client, { definitions: [products] });
     expect(again.unchanged.map((w) => w.Name)).toEqual(['app: product changes']);
     expect(again.create.length + again.update.length).toBe(0);
     expect(server.writes()).toHaveLength(writes);

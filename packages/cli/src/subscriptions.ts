@@ -1,4 +1,4 @@
-import { applySync } from './apply-sync.js';
+import { applySync, type SyncResult } from './apply-sync.js';
 import { parse, readPlatform } from './args.js';
 import { geinsClientFromEnv, genstoreClientFromEnv } from './clients.js';
 import { loadGeinsDefinitions } from './definitions.js';
@@ -73,6 +73,7 @@ export async function syncCommand(args: string[], io: CliIo): Promise<number> {
   const deleteStale = values['delete-stale'] === true;
 
   let plan: SyncPlan;
+  let applyPlan: (options: { deleteStale: boolean }) => Promise<SyncResult>;
   let title: string;
   if (platform === 'genstore') {
     if (values.definitions !== undefined) {
@@ -86,7 +87,8 @@ export async function syncCommand(args: string[], io: CliIo): Promise<number> {
       .filter(Boolean);
     const client = await genstoreClientFromEnv(io.env);
     const { planGenstoreSync } = await import('@hookinbox/genstore');
-    plan = await planGenstoreSync({ client, address, topics });
+    plan = await planGenstoreSync(client, { address, topics });
+    applyPlan = (options) => applySync(client, plan, options);
     title = `Genstore subscriptions of ${client.shop} -> ${address}`;
   } else {
     if (values.address !== undefined || values.topics !== undefined) {
@@ -99,12 +101,13 @@ export async function syncCommand(args: string[], io: CliIo): Promise<number> {
     const definitions = await loadGeinsDefinitions(file, io.cwd);
     const client = await geinsClientFromEnv(io.env);
     const { planGeinsSync } = await import('@hookinbox/geins');
-    plan = await planGeinsSync({ client, definitions });
+    plan = await planGeinsSync(client, { definitions });
+    applyPlan = (options) => applySync(client, plan, options);
     title = `Geins webhooks from ${file}`;
   }
 
   const changes = countChanges(plan, { deleteStale: apply && deleteStale });
-  const result = apply && changes > 0 ? await applySync(plan, { deleteStale }) : undefined;
+  const result = apply && changes > 0 ? await applyPlan({ deleteStale }) : undefined;
   if (values.json) {
     io.stdout.write(`${JSON.stringify({ dryRun: !apply, plan, result }, jsonReplacer, 2)}\n`);
     return 0;

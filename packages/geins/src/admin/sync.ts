@@ -9,7 +9,6 @@ export interface GeinsSyncDefinition {
 
 /** Options of {@link planGeinsSync}. */
 export interface GeinsSyncOptions {
-  client: GeinsAdminClient;
   /** The webhooks the app wants; each is identified by its `Name`, which must be unique. */
   definitions: readonly (GeinsSyncDefinition | GeinsAdminWebhookInput)[];
   /**
@@ -38,13 +37,11 @@ export interface GeinsSyncPlan {
   readonly platform: 'geins';
   readonly create: readonly GeinsAdminWebhookInput[];
   readonly update: readonly GeinsSyncUpdate[];
-  /** The app's webhooks that no definition wants; deleted only with `applyGeinsSync(plan, { deleteStale: true })`. */
+  /** The app's webhooks that no definition wants; deleted only with `applyGeinsSync(client, plan, { deleteStale: true })`. */
   readonly stale: readonly GeinsAdminWebhook[];
   readonly unchanged: readonly GeinsAdminWebhook[];
   /** Webhooks of the account that are not the app's (see `owns`); never touched. */
   readonly foreign: readonly GeinsAdminWebhook[];
-  /** The client the plan was computed with, used to apply it. Not enumerable, so plans print as plain data. */
-  readonly client: GeinsAdminClient;
 }
 
 /** What {@link applyGeinsSync} did. */
@@ -65,14 +62,11 @@ const FIELDS: GeinsSyncField[] = ['Entity', 'Description', 'Actions', 'Method', 
  * so an unchanged definition never causes a write.
  *
  * @example
- * const plan = await planGeinsSync({ client, definitions: [orderWebhook] });
- * await applyGeinsSync(plan);
+ * const plan = await planGeinsSync(client, { definitions: [orderWebhook] });
+ * await applyGeinsSync(client, plan);
  */
-export async function planGeinsSync(options: GeinsSyncOptions): Promise<GeinsSyncPlan> {
-  const { client } = options;
-  if (!client || typeof client.list !== 'function') {
-    throw new TypeError(`${PREFIX}: planGeinsSync needs a client from createGeinsAdminClient()`);
-  }
+export async function planGeinsSync(client: GeinsAdminClient, options: GeinsSyncOptions): Promise<GeinsSyncPlan> {
+  assertClient(client, 'planGeinsSync');
   const wanted = (options.definitions ?? []).map(toPayload);
   const names = new Set<string>();
   for (const payload of wanted) {
@@ -121,9 +115,7 @@ export async function planGeinsSync(options: GeinsSyncOptions): Promise<GeinsSyn
     else foreign.push(w);
   }
 
-  const plan = { platform: 'geins', create, update, stale, unchanged, foreign } as const;
-  Object.defineProperty(plan, 'client', { value: client, enumerable: false });
-  return plan as typeof plan & { client: GeinsAdminClient };
+  return { platform: 'geins', create, update, stale, unchanged, foreign };
 }
 
 /**
@@ -131,11 +123,12 @@ export async function planGeinsSync(options: GeinsSyncOptions): Promise<GeinsSyn
  * at the first failure, which is thrown; running the sync again picks up where it stopped.
  */
 export async function applyGeinsSync(
+  client: GeinsAdminClient,
   plan: GeinsSyncPlan,
   options: { deleteStale?: boolean } = {},
 ): Promise<GeinsSyncResult> {
-  const client = plan.client;
-  if (!client) throw new TypeError(`${PREFIX}: applyGeinsSync needs a plan from planGeinsSync()`);
+  assertClient(client, 'applyGeinsSync');
+  if (plan?.platform !== 'geins') throw new TypeError(`${PREFIX}: applyGeinsSync needs a plan from planGeinsSync()`);
   const result: GeinsSyncResult = { created: [], updated: [], deleted: [], keptStale: [] };
   for (const payload of plan.create) result.created.push(await client.create(payload));
   for (const change of plan.update) result.updated.push(await client.update(change.id, change.payload));
@@ -148,6 +141,12 @@ export async function applyGeinsSync(
     }
   }
   return result;
+}
+
+function assertClient(client: GeinsAdminClient, caller: string): void {
+  if (!client || typeof client.list !== 'function') {
+    throw new TypeError(`${PREFIX}: ${caller} needs a client from createGeinsAdminClient()`);
+  }
 }
 
 function toPayload(definition: GeinsSyncDefinition | GeinsAdminWebhookInput): GeinsAdminWebhookInput {

@@ -10,7 +10,6 @@ const COMPLIANCE_TOPICS = ['customers/data_request', 'customers/redact', 'shop/r
 
 /** Options of {@link planGenstoreSync}. */
 export interface GenstoreSyncOptions {
-  client: GenstoreAdminClient;
   /** The public URL of the app's Genstore webhook route; every wanted topic is subscribed to it. */
   address: string;
   /** Topics the app handles. */
@@ -44,15 +43,13 @@ export interface GenstoreSyncPlan {
   readonly update: readonly GenstoreSyncUpdate[];
   /**
    * Subscriptions no handler wants: a topic with no handler, or a second subscription to a wanted topic. They are
-   * deleted only when `applyGenstoreSync(plan, { deleteStale: true })`.
+   * deleted only when `applyGenstoreSync(client, plan, { deleteStale: true })`.
    */
   readonly stale: readonly GenstoreAdminWebhook[];
   /** Subscriptions that already match. */
   readonly unchanged: readonly GenstoreAdminWebhook[];
   /** Patterns that are not exact topic names, and why they were left out. */
   readonly skipped: readonly { pattern: string; reason: string }[];
-  /** The client the plan was computed with, used to apply it. Not enumerable, so plans print as plain data. */
-  readonly client: GenstoreAdminClient;
 }
 
 /** What {@link applyGenstoreSync} did. */
@@ -73,14 +70,15 @@ export interface GenstoreSyncResult {
  * (`customers/data_request`, `customers/redact`, `shop/redact`) are always wanted.
  *
  * @example
- * const plan = await planGenstoreSync({ client, address: 'https://app.example.com/webhooks/genstore', receiver });
- * await applyGenstoreSync(plan);
+ * const plan = await planGenstoreSync(client, { address: 'https://app.example.com/webhooks/genstore', receiver });
+ * await applyGenstoreSync(client, plan);
  */
-export async function planGenstoreSync(options: GenstoreSyncOptions): Promise<GenstoreSyncPlan> {
-  const { client, address } = options;
-  if (!client || typeof client.list !== 'function') {
-    throw new TypeError(`${PREFIX}: planGenstoreSync needs a client from createGenstoreAdminClient()`);
-  }
+export async function planGenstoreSync(
+  client: GenstoreAdminClient,
+  options: GenstoreSyncOptions,
+): Promise<GenstoreSyncPlan> {
+  const { address } = options;
+  assertClient(client, 'planGenstoreSync');
   if (typeof address !== 'string' || !URL.canParse(address) || !/^https?:$/.test(new URL(address).protocol)) {
     throw new TypeError(`${PREFIX}: planGenstoreSync needs an absolute http(s) address, got ${String(address)}`);
   }
@@ -112,9 +110,7 @@ export async function planGenstoreSync(options: GenstoreSyncOptions): Promise<Ge
   }
   const stale = existing.filter((w) => !kept.has(w));
 
-  const plan = { platform: 'genstore', address, topics, create, update, stale, unchanged, skipped } as const;
-  Object.defineProperty(plan, 'client', { value: client, enumerable: false });
-  return plan as typeof plan & { client: GenstoreAdminClient };
+  return { platform: 'genstore', address, topics, create, update, stale, unchanged, skipped };
 }
 
 /**
@@ -123,11 +119,14 @@ export async function planGenstoreSync(options: GenstoreSyncOptions): Promise<Ge
  * after a complete apply is all unchanged.
  */
 export async function applyGenstoreSync(
+  client: GenstoreAdminClient,
   plan: GenstoreSyncPlan,
   options: { deleteStale?: boolean } = {},
 ): Promise<GenstoreSyncResult> {
-  const client = plan.client;
-  if (!client) throw new TypeError(`${PREFIX}: applyGenstoreSync needs a plan from planGenstoreSync()`);
+  assertClient(client, 'applyGenstoreSync');
+  if (plan?.platform !== 'genstore') {
+    throw new TypeError(`${PREFIX}: applyGenstoreSync needs a plan from planGenstoreSync()`);
+  }
   const result: GenstoreSyncResult = { created: [], updated: [], deleted: [], keptStale: [] };
   for (const input of plan.create) result.created.push(await client.create(input));
   for (const change of plan.update) result.updated.push(await client.update(change.id, { address: change.address }));
@@ -140,6 +139,12 @@ export async function applyGenstoreSync(
     }
   }
   return result;
+}
+
+function assertClient(client: GenstoreAdminClient, caller: string): void {
+  if (!client || typeof client.list !== 'function') {
+    throw new TypeError(`${PREFIX}: ${caller} needs a client from createGenstoreAdminClient()`);
+  }
 }
 
 function wantedTopics(patterns: readonly string[]) {
