@@ -18,7 +18,7 @@ import { genstore } from '@hookinbox/genstore';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const BIN = join(ROOT, 'packages/cli/src/bin.ts');
+const BIN = join(ROOT, 'packages/cli/bin/hookinbox.js');
 
 function hookinbox(args: string[], env: Record<string, string> = {}) {
   return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {

@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { type PlatformServer, startPlatformServer } from './fixtures/platform-server.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const BIN = join(ROOT, 'packages/cli/src/bin.ts');
+const BIN = join(ROOT, 'packages/cli/bin/hookinbox.js');
 
 /** Runs the CLI as a user would, in a child process with only the given environment (and PATH). */
 function hookinbox(args: string[], env: Record<string, string> = {}, cwd = ROOT) {

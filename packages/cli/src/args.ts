@@ -1,33 +1,51 @@
-import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { parseArgs } from 'node:util';
 import { CliUsageError } from './errors.js';
+import type { OptionSpec, Values } from './platforms/types.js';
 
-export type Platform = 'genstore' | 'geins';
-
-/** The --platform value, checked. */
-export function readPlatform(value: string | undefined, command: string): Platform {
-  if (value === 'genstore' || value === 'geins') return value;
-  throw new CliUsageError(
-    value === undefined
-      ? `hookinbox: ${command} needs --platform genstore or --platform geins`
-      : `hookinbox: unknown platform "${value}"; use genstore or geins`,
-  );
+/** True when the arguments ask for help. */
+export function wantsHelp(args: readonly string[]): boolean {
+  return args.includes('--help') || args.includes('-h');
 }
 
-/** Options common to parseArgs calls: strict, so a typo is an error rather than silently ignored. */
-export function parse(
-  args: string[],
-  options: NonNullable<ParseArgsConfig['options']>,
-  command: string,
-): { values: Record<string, string | boolean | (string | boolean)[] | undefined> } {
+/**
+ * The `--platform` value, read before the strict parse so that the platform can say which options it takes.
+ */
+export function peekPlatform(args: string[]): unknown {
+  const { values } = parseArgs({
+    args,
+    options: { platform: { type: 'string' } },
+    strict: false,
+    allowPositionals: true,
+  });
+  return values.platform;
+}
+
+/** Parses strictly, so a typo or an option of the other platform is an error rather than silently ignored. */
+export function parse(args: string[], options: OptionSpec, command: string): Values {
   try {
     const { values } = parseArgs({
       args,
-      options: { ...options, help: { type: 'boolean', short: 'h' } },
+      options: { ...options, platform: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
       strict: true,
       allowPositionals: false,
     });
-    return { values };
+    return values;
   } catch (error) {
     throw new CliUsageError(`hookinbox ${command}: ${(error as Error).message}\nRun 'hookinbox ${command} --help'.`);
   }
+}
+
+/** A string option's value. */
+export function str(values: Values, key: string): string | undefined {
+  const value = values[key];
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** An http(s) URL option, checked. */
+export function readUrl(value: string | undefined, command: string, what = '--url'): string {
+  if (!value) throw new CliUsageError(`hookinbox ${command}: ${what} is required`);
+  if (!URL.canParse(value) || !/^https?:$/.test(new URL(value).protocol)) {
+    throw new CliUsageError(`hookinbox ${command}: ${what} must be an http(s) URL, got ${value}`);
+  }
+  return value;
 }

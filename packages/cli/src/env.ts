@@ -1,53 +1,37 @@
 import { CliUsageError } from './errors.js';
 
-/** Credentials of the Genstore REST API, from `GENSTORE_SHOP`, `GENSTORE_ACCESS_TOKEN` and the optional ones. */
-export interface GenstoreCredentials {
-  shop: string;
-  accessToken: string;
-  baseUrl?: string;
-  apiVersion?: string;
-}
+type Env = Readonly<Record<string, string | undefined>>;
 
-/** Credentials of the Geins Management API, from `GEINS_API_KEY`, `GEINS_USERNAME`, `GEINS_PASSWORD`. */
-export interface GeinsCredentials {
-  apiKey: string;
-  username: string;
-  password: string;
-  baseUrl?: string;
-}
-
-type Env = Record<string, string | undefined>;
-
-function required(env: Env, names: readonly string[], platform: string): Record<string, string> {
-  const missing = names.filter((n) => !env[n]?.trim());
+/**
+ * Reads the named variables, trimmed; throws a usage error naming every missing one at once, before any call.
+ * Optional ones are undefined when unset or blank.
+ */
+export function readEnv<R extends string, O extends string = never>(
+  env: Env,
+  platform: string,
+  required: readonly R[],
+  optional: readonly O[] = [],
+): Record<R, string> & Partial<Record<O, string>> {
+  const missing = required.filter((n) => !env[n]?.trim());
   if (missing.length > 0) {
     throw new CliUsageError(
       `hookinbox: missing environment variable${missing.length > 1 ? 's' : ''} for ${platform}: ${missing.join(', ')}`,
     );
   }
-  return Object.fromEntries(names.map((n) => [n, (env[n] as string).trim()]));
+  const out: Record<string, string> = {};
+  for (const name of [...required, ...optional]) {
+    const value = env[name]?.trim();
+    if (value) out[name] = value;
+  }
+  return out as Record<R, string> & Partial<Record<O, string>>;
 }
 
-const optional = (env: Env, name: string) => env[name]?.trim() || undefined;
-
-/** Reads Genstore credentials; throws a usage error naming every missing variable. */
-export function readGenstoreCredentials(env: Env): GenstoreCredentials {
-  const v = required(env, ['GENSTORE_SHOP', 'GENSTORE_ACCESS_TOKEN'], 'genstore');
-  return {
-    shop: v.GENSTORE_SHOP as string,
-    accessToken: v.GENSTORE_ACCESS_TOKEN as string,
-    baseUrl: optional(env, 'GENSTORE_API_BASE_URL'),
-    apiVersion: optional(env, 'GENSTORE_API_VERSION'),
-  };
-}
-
-/** Reads Geins credentials; throws a usage error naming every missing variable. */
-export function readGeinsCredentials(env: Env): GeinsCredentials {
-  const v = required(env, ['GEINS_API_KEY', 'GEINS_USERNAME', 'GEINS_PASSWORD'], 'geins');
-  return {
-    apiKey: v.GEINS_API_KEY as string,
-    username: v.GEINS_USERNAME as string,
-    password: v.GEINS_PASSWORD as string,
-    baseUrl: optional(env, 'GEINS_API_BASE_URL'),
-  };
+/** Invalid credentials in the environment (a malformed shop, say) are a usage error, not a failed call. */
+export function asUsageError<T>(make: () => T): T {
+  try {
+    return make();
+  } catch (error) {
+    if (error instanceof TypeError) throw new CliUsageError(`hookinbox: ${error.message}`);
+    throw error;
+  }
 }

@@ -98,13 +98,13 @@ Options:
   --header '<name: value>'  an extra header (repeatable)
   --payload <file>          the body to send (Geins: a template, placeholders are filled in)
   genstore:
-  --topic <topic>           e.g. orders/create (required)
+  --topic <topic>           default orders/create
   --secret <secret>         the app's client secret (default: $GENSTORE_CLIENT_SECRET)
   --shop <shop>             shop subdomain for X-Genstore-Shop-Domain (default: $GENSTORE_SHOP or demo-shop)
   --webhook-id <id>         X-Genstore-Webhook-Id (default: a random UUID)
   geins:
-  --entity <Entity>         e.g. Order (required without --definitions)
-  --action <action>         e.g. create (required without --definitions)
+  --entity <Entity>         default Order
+  --action <action>         default create (with --definitions: the definition's first action)
   --id <id>                 {{id}}, may be a comma list (default 12345)
   --method <method>         default POST
   --account <name>          {{account}} (default demo)

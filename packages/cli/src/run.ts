@@ -44,14 +44,10 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
   }
 }
 
-/** One readable paragraph for a failure: API errors with their status and body, others with their message. */
+/** One readable paragraph for a failure: API errors carry their status and body in their message. */
 function describeError(error: unknown): string {
   if (error instanceof TypeError && error.message.startsWith('@hookinbox/')) return error.message;
-  if (error instanceof Error) {
-    const e = error as Error & { status?: number; platform?: string };
-    if (e.name === 'GenstoreAdminError' || e.name === 'GeinsAdminError') return `hookinbox: ${e.message}`;
-    const cause = (e.cause as { code?: unknown } | undefined)?.code;
-    return `hookinbox: ${e.message}${typeof cause === 'string' ? ` (${cause})` : ''}`;
-  }
-  return `hookinbox: ${String(error)}`;
+  if (!(error instanceof Error)) return `hookinbox: ${String(error)}`;
+  const code = (error.cause as { code?: unknown } | undefined)?.code;
+  return `hookinbox: ${error.message}${typeof code === 'string' ? ` (${code})` : ''}`;
 }

@@ -1,121 +1,65 @@
-import { applySync, type SyncResult } from './apply-sync.js';
-import { parse, readPlatform } from './args.js';
-import { geinsClientFromEnv, genstoreClientFromEnv } from './clients.js';
-import { loadGeinsDefinitions } from './definitions.js';
+import { parse, peekPlatform, wantsHelp } from './args.js';
 import { CliUsageError } from './errors.js';
 import { LIST_HELP, SYNC_HELP } from './help.js';
 import type { CliIo } from './io.js';
-import {
-  countChanges,
-  formatGeinsList,
-  formatGenstoreList,
-  formatPlan,
-  type SyncPlan,
-  summarisePlan,
-} from './plan-format.js';
+import { loadPlatform } from './platforms/index.js';
 
 /** `hookinbox subscriptions list` */
 export async function listCommand(args: string[], io: CliIo): Promise<number> {
-  const { values } = parse(args, { platform: { type: 'string' }, json: { type: 'boolean' } }, 'subscriptions list');
-  if (values.help) {
+  if (wantsHelp(args)) {
     io.stdout.write(LIST_HELP);
     return 0;
   }
-  const platform = readPlatform(values.platform as string | undefined, 'subscriptions list');
-  if (platform === 'genstore') {
-    const client = await genstoreClientFromEnv(io.env);
-    const webhooks = await client.list();
-    if (values.json) io.stdout.write(`${JSON.stringify(webhooks, null, 2)}\n`);
-    else {
-      io.stdout.write(`Genstore subscriptions of ${client.shop}: ${webhooks.length}\n`);
-      if (webhooks.length > 0) io.stdout.write(`${formatGenstoreList(webhooks)}\n`);
-    }
-    return 0;
-  }
-  const client = await geinsClientFromEnv(io.env);
-  const webhooks = await client.list();
-  if (values.json) {
-    // Headers usually hold the shared secret: JSON output hides their values too.
-    const safe = webhooks.map((w) => ({ ...w, Headers: w.Headers ? '***' : w.Headers }));
-    io.stdout.write(`${JSON.stringify(safe, null, 2)}\n`);
-  } else {
-    io.stdout.write(`Geins webhooks: ${webhooks.length}\n`);
-    if (webhooks.length > 0) io.stdout.write(`${formatGeinsList(webhooks)}\n`);
-  }
+  const values = parse(args, { json: { type: 'boolean' } }, 'subscriptions list');
+  const platform = await loadPlatform(values.platform, 'subscriptions list');
+  await platform.list(io, values.json === true);
   return 0;
 }
 
 /** `hookinbox subscriptions sync` */
 export async function syncCommand(args: string[], io: CliIo): Promise<number> {
-  const { values } = parse(
+  if (wantsHelp(args)) {
+    io.stdout.write(SYNC_HELP);
+    return 0;
+  }
+  const command = 'subscriptions sync';
+  const platform = await loadPlatform(peekPlatform(args), command);
+  const values = parse(
     args,
     {
-      platform: { type: 'string' },
-      address: { type: 'string' },
-      topics: { type: 'string' },
-      definitions: { type: 'string' },
+      ...platform.syncOptions,
       apply: { type: 'boolean' },
       'dry-run': { type: 'boolean' },
       'delete-stale': { type: 'boolean' },
       json: { type: 'boolean' },
     },
-    'subscriptions sync',
+    command,
   );
-  if (values.help) {
-    io.stdout.write(SYNC_HELP);
-    return 0;
-  }
-  const platform = readPlatform(values.platform as string | undefined, 'subscriptions sync');
   if (values.apply && values['dry-run']) {
     throw new CliUsageError('hookinbox subscriptions sync: --apply and --dry-run contradict each other; pick one');
   }
   const apply = values.apply === true;
-  const deleteStale = values['delete-stale'] === true;
+  const deleteStale = apply && values['delete-stale'] === true;
 
-  let plan: SyncPlan;
-  let applyPlan: (options: { deleteStale: boolean }) => Promise<SyncResult>;
-  let title: string;
-  if (platform === 'genstore') {
-    if (values.definitions !== undefined) {
-      throw new CliUsageError('hookinbox subscriptions sync: --definitions is for geins; genstore takes --topics');
-    }
-    const address = values.address as string | undefined;
-    if (!address) throw new CliUsageError('hookinbox subscriptions sync: genstore needs --address <public url>');
-    const topics = String(values.topics ?? '')
-      .split(',')
-      .map((t) => t.trim())
-      .filter(Boolean);
-    const client = await genstoreClientFromEnv(io.env);
-    const { planGenstoreSync } = await import('@hookinbox/genstore');
-    plan = await planGenstoreSync(client, { address, topics });
-    applyPlan = (options) => applySync(client, plan, options);
-    title = `Genstore subscriptions of ${client.shop} -> ${address}`;
-  } else {
-    if (values.address !== undefined || values.topics !== undefined) {
-      throw new CliUsageError(
-        'hookinbox subscriptions sync: --address and --topics are for genstore; geins takes --definitions',
-      );
-    }
-    const file = values.definitions as string | undefined;
-    if (!file) throw new CliUsageError('hookinbox subscriptions sync: geins needs --definitions <file>');
-    const definitions = await loadGeinsDefinitions(file, io.cwd);
-    const client = await geinsClientFromEnv(io.env);
-    const { planGeinsSync } = await import('@hookinbox/geins');
-    plan = await planGeinsSync(client, { definitions });
-    applyPlan = (options) => applySync(client, plan, options);
-    title = `Geins webhooks from ${file}`;
-  }
-
-  const changes = countChanges(plan, { deleteStale: apply && deleteStale });
-  const result = apply && changes > 0 ? await applyPlan({ deleteStale }) : undefined;
+  const planned = await platform.plan(values, io);
+  const { plan } = planned;
+  const changes = plan.create.length + plan.update.length + (deleteStale ? plan.stale.length : 0);
+  const result = apply && changes > 0 ? await planned.apply(values['delete-stale'] === true) : undefined;
   if (values.json) {
-    io.stdout.write(`${JSON.stringify({ dryRun: !apply, plan, result }, jsonReplacer, 2)}\n`);
+    io.stdout.write(`${JSON.stringify({ dryRun: !apply, plan, result }, hideHeaders, 2)}\n`);
     return 0;
   }
 
-  io.stdout.write(`${title} (${apply ? 'apply' : 'dry run'})\n\n`);
-  io.stdout.write(`${formatPlan(plan, { deleteStale: apply && deleteStale })}\n\n`);
-  io.stdout.write(`Plan: ${summarisePlan(plan, { deleteStale: apply && deleteStale })}\n`);
+  const summary = [
+    `${plan.create.length} to create`,
+    `${plan.update.length} to update`,
+    deleteStale ? `${plan.stale.length} to delete` : `${plan.stale.length} stale`,
+    `${plan.unchanged.length} unchanged`,
+    ...planned.extraSummary,
+  ];
+  io.stdout.write(`${planned.title} (${apply ? 'apply' : 'dry run'})\n\n`);
+  io.stdout.write(`${planned.table(deleteStale)}\n\n`);
+  io.stdout.write(`Plan: ${summary.join(', ')}\n`);
   if (changes === 0) {
     io.stdout.write('No changes: the subscriptions are in step.\n');
   } else if (!apply) {
@@ -125,13 +69,13 @@ export async function syncCommand(args: string[], io: CliIo): Promise<number> {
       `Applied: ${result.created.length} created, ${result.updated.length} updated, ${result.deleted.length} deleted.\n`,
     );
   }
-  if (plan.stale.length > 0 && !(apply && deleteStale)) {
+  if (plan.stale.length > 0 && !deleteStale) {
     io.stdout.write(`${plan.stale.length} stale subscription(s) kept; add --apply --delete-stale to delete them.\n`);
   }
   return 0;
 }
 
 /** Hides header values of Geins webhooks in JSON output: they usually hold the shared secret. */
-function jsonReplacer(key: string, value: unknown) {
+function hideHeaders(key: string, value: unknown) {
   return key === 'Headers' && typeof value === 'string' && value !== '' ? '***' : value;
 }

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { GeinsAdminWebhookInput, GeinsWebhookDefinition, GeinsWebhookDefinitionInput } from '@hookinbox/geins';
-import { CliUsageError } from './errors.js';
+import { CliUsageError } from '../errors.js';
 
 /** A definition made by `defineGeinsWebhook`, or a Management API payload as is. */
 export type LoadedGeinsDefinition = GeinsWebhookDefinition | { toManagementPayload(): GeinsAdminWebhookInput };

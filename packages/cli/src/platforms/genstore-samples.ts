@@ -1,12 +1,13 @@
 /**
- * A small sample payload for a Genstore topic, for `hookinbox send`. Genstore publishes few payloads: documented
- * ones wrap camelCase fields in one object (`{"uninstalled":{…}}`); the compliance topics use Shopify's flat
- * snake_case shape, which the Genstore provider accepts.
+ * A small sample payload for a Genstore topic, for `hookinbox send` and `simulate`. Genstore publishes few payloads:
+ * documented ones wrap camelCase fields in one object (`{"uninstalled":{…}}`); the compliance topics use Shopify's
+ * flat snake_case shape, which the Genstore provider accepts. `id` replaces the payload's main id, so that
+ * simulated deliveries differ in their bodies, as real events do.
  */
-export function sampleGenstorePayload(topic: string, shop: string): unknown {
+export function sampleGenstorePayload(topic: string, shop: string, id?: string): unknown {
   const shopDomain = `${shop}.genmystore.com`;
-  const shopId = '4022054969604';
-  const customer = { id: '7001', email: 'jane@example.com', phone: '+46700000000' };
+  const shopId = topic.startsWith('shop/') || topic.startsWith('app/') ? (id ?? '4022054969604') : '4022054969604';
+  const customer = { id: id ?? '7001', email: 'jane@example.com', phone: '+46700000000' };
   switch (topic) {
     case 'customers/data_request':
       return {
@@ -14,7 +15,7 @@ export function sampleGenstorePayload(topic: string, shop: string): unknown {
         shop_domain: shopDomain,
         orders_requested: ['1001', '1002'],
         customer,
-        data_request: { id: '9001' },
+        data_request: { id: id ?? '9001' },
       };
     case 'customers/redact':
       return { shop_id: shopId, shop_domain: shopDomain, customer, orders_to_redact: ['1001'] };
@@ -27,8 +28,8 @@ export function sampleGenstorePayload(topic: string, shop: string): unknown {
   if (resource === 'orders') {
     return {
       order: {
-        id: '1001',
-        orderNo: '#1001',
+        id: id ?? '1001',
+        orderNo: `#${id ?? '1001'}`,
         totalPrice: '19.90',
         currency: 'EUR',
         customer: { id: customer.id, email: customer.email },
@@ -37,7 +38,7 @@ export function sampleGenstorePayload(topic: string, shop: string): unknown {
     };
   }
   if (resource === 'customers') return { customer: { ...customer, firstName: 'Jane', lastName: 'Doe' } };
-  if (resource === 'products') return { product: { id: '5001', title: 'Sample product', status: 'active' } };
+  if (resource === 'products') return { product: { id: id ?? '5001', title: 'Sample product', status: 'active' } };
   if (resource === 'shop') return { shop: { id: shopId, domain: shopDomain, name: 'Demo shop' } };
-  return { id: '1', topic };
+  return { id: id ?? '1', topic };
 }
