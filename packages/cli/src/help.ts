@@ -1,4 +1,5 @@
-export const MAIN_HELP = `hookinbox: keep Genstore and Geins webhook subscriptions in step with your handlers, and send test deliveries.
+export const MAIN_HELP = `hookinbox: keep Genstore and Geins webhook subscriptions in step with your handlers, send test deliveries,
+and play a platform against your endpoint.
 
 Usage:
   hookinbox subscriptions list --platform genstore|geins [--json]
@@ -6,11 +7,14 @@ Usage:
   hookinbox subscriptions sync --platform geins --definitions <file> [--apply] [--delete-stale]
   hookinbox send --platform genstore --url <url> --topic <topic> [--payload <file>] [--secret <secret>]
   hookinbox send --platform geins --url <url> --entity <Entity> --action <action> --id <id> [--header '<name: value>']
+  hookinbox simulate --platform genstore|geins --url <url> [--count <n>] [--rate <n/s>] [--duplicates <n>]
+                     [--time-scale <f>] [--timeout <ms>] [--json]
 
 Commands:
   subscriptions list   Show the webhook subscriptions registered on the platform.
   subscriptions sync   Plan (and with --apply, make) the changes that bring them in step with your handlers.
   send                 Post one correctly authenticated sample delivery to your endpoint.
+  simulate             Play the platform: many deliveries, retried on its schedule, and a report.
 
 Run 'hookinbox <command> --help' (e.g. 'hookinbox subscriptions sync --help') for options and environment variables.
 Exit status: 0 on success, 1 when a call failed, 2 when the command was used wrongly.
@@ -116,4 +120,32 @@ Options:
   -h, --help                show this help
 
 Exit status: 0 when the endpoint answered 2xx, 1 otherwise, 2 when the command was used wrongly.
+`;
+
+export const SIMULATE_HELP = `Usage:
+  hookinbox simulate --platform genstore --url <url> [--topic <topic>] [--secret <secret>] [options]
+  hookinbox simulate --platform geins --url <url> [--entity <Entity> --action <action>] [--header '<name: value>'] [options]
+  hookinbox simulate --platform geins --definitions <file> [--name <name>] --url <url> [options]
+
+Play the platform against your endpoint before going live: send --count deliveries as the platform would
+(authenticated as 'hookinbox send' does, each with its own body and delivery id), count a non-2xx answer or no
+answer within the platform's timeout as a failure, and retry on the platform's schedule:
+  genstore  5 s timeout; 8 tries in all over about 4 hours (waits of 1.9, 3.8, 7.6, 15, 30, 60, 121 min)
+  geins     10 s timeout (not published; assumed); 3 retries 10 minutes apart (none when the definition has retry off)
+
+The last line of the report is:
+  deliveries N, acknowledged N, retried N, given up N, ack p50 X ms, p99 Y ms
+'retried' counts retries sent in all; 'given up' counts deliveries the platform would have dropped; the
+percentiles are over every 2xx answer ('-' when there was none).
+
+Options (besides those of 'hookinbox send', except --payload):
+  --count <n>          deliveries to send (default 10)
+  --rate <n>           first tries started per second (default 50)
+  --duplicates <n>     send n of the deliveries twice: half at the same moment, half once the first copy is done
+  --time-scale <f>     multiply the schedule's waits, e.g. 0.001 plays 4 hours in 14 s (default 1)
+  --timeout <ms>       replace the platform's timeout
+  --json               print the whole report as JSON
+  -h, --help           show this help
+
+Exit status: 0 when nothing was given up, 1 otherwise, 2 when the command was used wrongly.
 `;

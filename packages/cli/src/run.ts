@@ -1,14 +1,16 @@
 import { CliUsageError } from './errors.js';
-import { LIST_HELP, MAIN_HELP, SEND_HELP, SYNC_HELP } from './help.js';
+import { LIST_HELP, MAIN_HELP, SEND_HELP, SIMULATE_HELP, SYNC_HELP } from './help.js';
 import { type CliIo, processIo } from './io.js';
 import { sendCommand } from './send.js';
+import { simulateCommand } from './simulate.js';
 import { listCommand, syncCommand } from './subscriptions.js';
 
 const isHelp = (arg: string | undefined) => arg === '--help' || arg === '-h' || arg === 'help';
 
 /**
  * Runs the `hookinbox` command line with `argv` (without `node` and the script) and resolves with the exit status:
- * 0 on success, 1 when a call failed or the endpoint refused a test delivery, 2 when the command was used wrongly.
+ * 0 on success, 1 when a call failed, the endpoint refused a test delivery or a simulation gave up a delivery, 2 when
+ * the command was used wrongly.
  * It never calls `process.exit`, so it can run inside tests or other tools.
  */
 export async function runCli(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
@@ -17,6 +19,7 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
     if (command === undefined || isHelp(command)) {
       const topic = isHelp(command) ? rest[0] : undefined;
       if (topic === 'send') io.stdout.write(SEND_HELP);
+      else if (topic === 'simulate') io.stdout.write(SIMULATE_HELP);
       else if (topic === 'subscriptions' && rest[1] === 'sync') io.stdout.write(SYNC_HELP);
       else if (topic === 'subscriptions' && rest[1] === 'list') io.stdout.write(LIST_HELP);
       else io.stdout.write(MAIN_HELP);
@@ -33,6 +36,7 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
       throw new CliUsageError(`hookinbox: unknown command "subscriptions ${sub}"; use list or sync`);
     }
     if (command === 'send') return await sendCommand(rest, io);
+    if (command === 'simulate') return await simulateCommand(rest, io);
     throw new CliUsageError(`hookinbox: unknown command "${command}"\nRun 'hookinbox --help'.`);
   } catch (error) {
     if (error instanceof CliUsageError) {
