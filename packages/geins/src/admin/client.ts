@@ -163,7 +163,8 @@ export interface GeinsAdminClient {
  *
  * Every call sends `X-ApiKey` and HTTP Basic authentication. Answers are accepted wrapped in the API's envelope
  * (`{ Resource, Message, Details }`) or bare. Failures throw a {@link GeinsAdminError} with the status and body;
- * 429 and 5xx answers are retried (3 calls by default) with exponential backoff that honours `Retry-After`.
+ * 429, 500, 502, 503 and 504 answers are retried (3 calls by default) with exponential backoff that honours
+ * `Retry-After`, through ky.
  *
  * @example
  * const client = createGeinsAdminClient({ apiKey, username, password });

@@ -114,8 +114,8 @@ const MAX_PAGES = 100;
  * A client for Genstore's webhook subscription REST API.
  *
  * Every call sends `X-Genstore-Access-Token`, validates the answer's shape, and throws a {@link GenstoreAdminError}
- * carrying the status and body of a failed call. 429 and 5xx answers are retried (3 calls by default) with
- * exponential backoff that honours `Retry-After`.
+ * carrying the status and body of a failed call. 429, 500, 502, 503 and 504 answers are retried (3 calls by default)
+ * with exponential backoff that honours `Retry-After`, through ky.
  *
  * @example
  * const client = createGenstoreAdminClient({ shop: 'my-shop', accessToken: process.env.GENSTORE_ACCESS_TOKEN! });
