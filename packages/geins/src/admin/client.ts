@@ -1,3 +1,4 @@
+import { parseOptions } from '@hookinbox/core';
 import { z } from 'zod';
 import {
   type AdminCall,
@@ -171,12 +172,9 @@ export interface GeinsAdminClient {
  * await client.create(orderWebhook.toManagementPayload());
  */
 export function createGeinsAdminClient(options: GeinsAdminClientOptions): GeinsAdminClient {
-  const parsed = optionsSchema.safeParse(options);
-  if (!parsed.success) {
-    throw new TypeError(`${PREFIX}: invalid admin client options: ${z.prettifyError(parsed.error)}`);
-  }
-  const { apiKey, username, password, baseUrl, retry, paths, entityFormat } = parsed.data;
-  const fetchFn: GeinsAdminFetch = parsed.data.fetch ?? ((input, init) => globalThis.fetch(input, init));
+  const parsed = parseOptions(optionsSchema, options, `${PREFIX}: createGeinsAdminClient`);
+  const { apiKey, username, password, baseUrl, retry, paths, entityFormat } = parsed;
+  const fetchFn: GeinsAdminFetch = parsed.fetch ?? ((input, init) => globalThis.fetch(input, init));
   const authorization = `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
 
   const headers = { 'x-apikey': apiKey, authorization, accept: 'application/json' };

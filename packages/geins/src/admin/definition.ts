@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { parseOptions } from '@hookinbox/core';
 import { z } from 'zod';
 import { compileBodyTemplate, DEFAULT_BODY_TEMPLATE } from '../body-template.js';
 import { canonicalAction, canonicalEntity, GEINS_ENTITIES, type GeinsEntity } from '../entities.js';
@@ -170,11 +171,7 @@ const BEARER = /^Bearer[ \t]+/i;
  * const receiver = createReceiver({ provider: orders.provider() });
  */
 export function defineGeinsWebhook(input: GeinsWebhookDefinitionInput): GeinsWebhookDefinition {
-  const parsed = inputSchema.safeParse(input);
-  if (!parsed.success) {
-    throw new TypeError(`${PREFIX}: invalid webhook definition: ${z.prettifyError(parsed.error)}`);
-  }
-  const d = parsed.data;
+  const d = parseOptions(inputSchema, input, `${PREFIX}: defineGeinsWebhook`);
   const entity = d.entity as GeinsEntity;
   const known: readonly string[] = GEINS_ENTITIES[entity];
   const actions = [...new Set(d.actions.map(canonicalAction))];

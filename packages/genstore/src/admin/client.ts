@@ -1,3 +1,4 @@
+import { parseOptions } from '@hookinbox/core';
 import { z } from 'zod';
 import {
   type AdminCall,
@@ -122,13 +123,10 @@ const MAX_PAGES = 100;
  * await client.create({ address: 'https://app.example.com/webhooks/genstore', topic: 'orders/create' });
  */
 export function createGenstoreAdminClient(options: GenstoreAdminClientOptions): GenstoreAdminClient {
-  const parsed = optionsSchema.safeParse(options);
-  if (!parsed.success) {
-    throw new TypeError(`${PREFIX}: invalid admin client options: ${z.prettifyError(parsed.error)}`);
-  }
-  const { shop, accessToken, apiVersion, retry } = parsed.data;
-  const fetchFn: GenstoreAdminFetch = parsed.data.fetch ?? ((input, init) => globalThis.fetch(input, init));
-  const origin = parsed.data.baseUrl ?? `https://${shop}.genmystore.com`;
+  const parsed = parseOptions(optionsSchema, options, `${PREFIX}: createGenstoreAdminClient`);
+  const { shop, accessToken, apiVersion, retry } = parsed;
+  const fetchFn: GenstoreAdminFetch = parsed.fetch ?? ((input, init) => globalThis.fetch(input, init));
+  const origin = parsed.baseUrl ?? `https://${shop}.genmystore.com`;
   const root = `${origin}/api/${apiVersion}/app/webhooks`;
 
   const headers = { 'x-genstore-access-token': accessToken, accept: 'application/json' };
