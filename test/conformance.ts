@@ -1,5 +1,11 @@
 import type { AddressInfo } from 'node:net';
-import { createReceiver, type DedupeStore, type Receiver, type ReceiverOptions } from '@hookinbox/core';
+import {
+  createReceiver,
+  type DedupeStore,
+  type MemoryDeadLetters,
+  type Receiver,
+  type ReceiverOptions,
+} from '@hookinbox/core';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { sendChunks, sendLarge } from './helpers/http.js';
 import {
@@ -246,9 +252,16 @@ export function describeConformance(harness: AdapterHarness): void {
       expect(failures.map((f: { attempt: number }) => f.attempt)).toEqual([1, 2, 3]);
       expect(failures[2]).toMatchObject({ pattern: 'thing/created', attempt: 3 });
       expect(failures[2].error.message).toBe('downstream is down');
-      // Dead-lettered means done: the provider's resend is not run again.
-      const again = await mounted.send(delivery({ id: 'fail-1' }));
-      expect(JSON.parse(again.text).duplicate).toBe(true);
+      // Kept in the dead-letter sink with the delivery, so it can be replayed once downstream is back.
+      const letters = (receiver.deadLetters as MemoryDeadLetters).list();
+      expect(letters).toMatchObject([{ kind: 'failed', id: 'fail-1', name: 'thing/created' }]);
+      expect(letters[0]?.failures?.map((f) => f.error)).toEqual(Array(3).fill('Error: downstream is down'));
+      // Dead-lettered is not done: a resend runs the handler that failed, never the one that succeeded.
+      await waitFor(() => receiver.stats().inFlight === 0);
+      expect((await mounted.send(delivery({ id: 'fail-1' }))).status).toBe(200);
+      await waitFor(() => onDeadLetter.mock.calls.length === 2);
+      expect(failing).toHaveBeenCalledTimes(6);
+      expect(fine).toHaveBeenCalledTimes(1);
     });
 
     it('close drains in-flight handlers, and answers 503 closing meanwhile', async () => {

@@ -490,11 +490,14 @@ describe.each([
               expect(genstoreProvider.schemaFor(expectName as string)).toBeDefined();
             }
             if (c.resend && !c.fail) {
-              // The provider's retry of a handled delivery: acknowledged as a duplicate, never handled again.
+              // The provider's retry of a handled delivery: acknowledged as a duplicate, never handled again. One
+              // whose payload failed its schema was parked, not done: it is parked again, and waits for a replay.
               const again = await server.request(req);
               await waitForIdle([receivers.now, receivers.wait]);
               expect(again.status).toBe(200);
-              expect(JSON.parse(again.text)).toEqual({ ok: true, duplicate: true });
+              expect(JSON.parse(again.text)).toEqual(
+                madeInvalid === 1 ? { ok: true, parked: true } : { ok: true, duplicate: true },
+              );
               expect(calls.length - before).toBe(made.length);
             }
           }

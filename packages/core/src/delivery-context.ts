@@ -4,17 +4,39 @@ import type { Logger, RawDelivery, WebhookResponse } from './types.js';
 /** What the receiver answers: the response itself when no step had to wait, a promise of it otherwise. */
 export type Answer = WebhookResponse | Promise<WebhookResponse>;
 
+/** What became of a delivery, as `receiver.replay()` reports it. */
+export type Outcome =
+  /** Answered 200; its handlers run after the answer (or in a queue's worker). */
+  | 'acknowledged'
+  /** Its handlers ran and succeeded before the answer. */
+  | 'handled'
+  /** Processed before: nothing ran. */
+  | 'duplicate'
+  /** A copy is being processed right now: nothing ran. */
+  | 'in-flight'
+  /** Authentic, but not processable: kept in the dead-letter sink. */
+  | 'parked'
+  /** A handler failed every attempt: kept in the dead-letter sink. */
+  | 'failed'
+  /** Refused (not authentic, malformed, store down, closing): the answer says why. */
+  | 'refused';
+
 /**
  * One delivery on its way through the stages, carrying what each stage learnt: the event once it is authenticated
- * and parsed, the schema's error when it failed its schema, the claim's token once it is claimed.
+ * and parsed, why it cannot be processed when it cannot, the claim's token once it is claimed.
  */
 export class DeliveryContext {
   /** The authenticated, parsed event (after the provider). */
   event!: AnyEvent;
   /** The schema's error, when the payload failed its schema. */
   invalid: unknown = undefined;
+  /** Why the provider could not parse an authentic delivery. */
+  unprocessable: string | undefined = undefined;
   /** The claim's token; undefined when the store failed and the policy is fail-open. */
   token: string | undefined = undefined;
+  /** A replay: the handlers run before the answer, with their retries, whatever the acknowledgement mode. */
+  replay = false;
+  outcome: Outcome = 'acknowledged';
 
   constructor(
     readonly delivery: RawDelivery,

@@ -31,6 +31,10 @@ export const ERROR_CODES = {
   handler_failed: 500,
   /** The dedupe store did not answer in time or failed; retry later. */
   store_unavailable: 503,
+  /** The dispatcher (a durable queue) did not take the event; nothing was acknowledged, retry later. */
+  queue_unavailable: 503,
+  /** An authentic delivery that cannot be processed could not be parked in the dead-letter sink; retry later. */
+  dead_letter_unavailable: 503,
   /** The receiver is shutting down; retry later. */
   closing: 503,
   /** Something unexpected went wrong inside hookinbox. */

@@ -1,4 +1,17 @@
 export { backoffDelay, type RetryPolicy, sleep } from './backoff.js';
+export {
+  createMemoryDeadLetters,
+  type DeadLetter,
+  type DeadLetterSink,
+  type MemoryDeadLetters,
+  restoreDelivery,
+  restoreEvent,
+  type StoredDelivery,
+  type StoredEvent,
+  storeDelivery,
+  storeEvent,
+} from './dead-letters.js';
+export type { Outcome } from './delivery-context.js';
 export { ERROR_CODES, type ErrorCode, HookinboxError, type HookinboxErrorOptions, isHookinboxError } from './errors.js';
 export { compilePattern, type EventFor, type MatchingNames } from './match.js';
 export { createMemoryStore, type MemoryStore, type MemoryStoreOptions } from './memory-store.js';
@@ -12,6 +25,7 @@ export type {
   HandleOptions,
   HandlerFailure,
   MaybePromise,
+  ProcessOptions,
   ProviderEvent,
   ProviderEvents,
   ProviderFallback,
@@ -21,10 +35,12 @@ export type {
   ReceiverOptions,
   ReceiverStats,
   RegisterOptions,
+  ReplayResult,
 } from './receiver-types.js';
 export { toResponse } from './response.js';
 export type { ClaimResult, DedupeStore, SyncDedupeOps } from './store.js';
 export type {
+  DeliveryInput,
   EventMap,
   Handler,
   HandlerContext,

@@ -1,3 +1,4 @@
+import type { DeadLetter } from './dead-letters.js';
 import type { HookinboxError } from './errors.js';
 import type { HandlerFailure, ReceiverHooks, ReceiverStats } from './receiver-types.js';
 import type { AnyEvent } from './routes.js';
@@ -30,6 +31,7 @@ export class Monitor {
     handled: 0,
     failed: 0,
     deadLettered: 0,
+    parked: 0,
     inFlight: 0,
     ackLatencyMs: { count: 0, total: 0, max: 0 },
   };
@@ -102,6 +104,14 @@ export class Monitor {
       `@hookinbox/core: ${event.name} ${event.id} dead-lettered after its handlers kept failing`,
     );
     this.call('onDeadLetter', { event, failures });
+  }
+
+  parked(letter: DeadLetter, log: Logger): void {
+    this.counts.parked++;
+    log.warn(
+      { event: letter.name, id: letter.id, reason: letter.reason },
+      `@hookinbox/core: ${letter.name || 'a delivery'} ${letter.id} parked: ${letter.reason}`,
+    );
   }
 
   storeError(error: unknown, policy: 'fail-closed' | 'fail-open', operation: string): void {

@@ -92,6 +92,12 @@ export const receiverOptionsSchema = z.object({
       onStoreError: fn<unknown>().optional(),
     })
     .prefault({}),
+  deadLetters: z
+    .custom<unknown>(
+      (value) => typeof value === 'object' && value !== null && typeof (value as { put?: unknown }).put === 'function',
+      { message: 'must be a dead-letter sink with a put(letter) method' },
+    )
+    .optional(),
   dispatcher: z
     .custom<unknown>(
       (value) =>

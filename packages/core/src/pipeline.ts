@@ -8,7 +8,7 @@ import type { HandleOptions } from './receiver-types.js';
 import { DUPLICATE_BODY } from './response.js';
 import type { AnyEvent, Routes } from './routes.js';
 import type { ClaimResult } from './store.js';
-import type { Logger, Provider, RawDelivery, VerifiedDelivery } from './types.js';
+import type { DeliveryInput, Logger, Provider, RawDelivery, VerifiedDelivery } from './types.js';
 
 export interface PipelineParts {
   provider: Provider;
@@ -45,9 +45,17 @@ export class Pipeline {
     this.checked = true;
   }
 
-  receive(delivery: RawDelivery, options: HandleOptions | undefined, logger: Logger): Answer {
-    const ctx = new DeliveryContext(delivery, options?.logger ?? logger, performance.now());
+  receive(input: DeliveryInput, options: HandleOptions | undefined, logger: Logger): Answer {
+    // A string body is taken as its UTF-8 bytes, as it would have come over the wire.
+    const delivery = typeof input.body === 'string' ? { ...input, body: Buffer.from(input.body, 'utf8') } : input;
+    const ctx = new DeliveryContext(delivery as RawDelivery, options?.logger ?? logger, performance.now());
+    return this.run(ctx, options?.lowerCaseHeaders === true);
+  }
+
+  /** Every stage, for a delivery whose context is made (a replay makes its own). */
+  run(ctx: DeliveryContext, lowerCased: boolean): Answer {
     const { monitor, inFlight, claims } = this.parts;
+    const { delivery } = ctx;
     monitor.received(delivery.method, delivery.url);
     if (inFlight.closing) {
       return this.refuse(
@@ -63,11 +71,11 @@ export class Pipeline {
       ctx.log.error({ err: error }, '@hookinbox/core: the handler set does not satisfy the provider');
       return this.refuse(new HookinboxError('internal_error', '@hookinbox/core: the receiver is misconfigured'), ctx);
     }
-    return this.authenticate(ctx, options?.lowerCaseHeaders === true);
+    return this.authenticate(ctx, lowerCased);
   }
 
   /** Count, report and log a refusal, and answer it. */
-  refuse(error: HookinboxError, ctx: Pick<DeliveryContext, 'log'>) {
+  refuse(error: HookinboxError, ctx: Pick<DeliveryContext, 'log'> & Partial<Pick<DeliveryContext, 'outcome'>>) {
     return this.parts.answerer.refuse(error, ctx);
   }
 
@@ -104,8 +112,9 @@ export class Pipeline {
     const { provider } = this.parts;
     const { name, dedupeKey } = verified;
     let payload = verified.payload;
-    const schema = provider.schemaFor?.(name);
-    if (schema) {
+    const schema = verified.unprocessable === undefined ? provider.schemaFor?.(name) : undefined;
+    if (verified.unprocessable !== undefined) ctx.unprocessable = verified.unprocessable;
+    else if (schema) {
       const result = schema.safeParse(payload);
       if (result.success) payload = result.data;
       else ctx.invalid = result.error;
@@ -157,15 +166,18 @@ export class Pipeline {
     }
     const { name, id } = ctx.event;
     this.parts.monitor.duplicate(name, id, claim.status, ctx.log);
-    if (claim.status === 'in-flight' && this.parts.inFlightCopiesRetry) {
-      return this.refuse(
-        new HookinboxError('in_flight', '@hookinbox/core: a copy of this delivery is being handled; retry later', {
-          headers: this.parts.claims.retryAfter(),
-        }),
-        ctx,
-      );
-    }
-    return this.parts.answerer.ok(ctx, 200, DUPLICATE_BODY);
+    // After-handlers mode (and a replay) tell a copy that arrives while the first runs to come back later.
+    const comeBack = claim.status === 'in-flight' && (this.parts.inFlightCopiesRetry || ctx.replay);
+    const response = comeBack
+      ? this.refuse(
+          new HookinboxError('in_flight', '@hookinbox/core: a copy of this delivery is being handled; retry later', {
+            headers: this.parts.claims.retryAfter(),
+          }),
+          ctx,
+        )
+      : this.parts.answerer.ok(ctx, 200, DUPLICATE_BODY);
+    ctx.outcome = claim.status === 'done' ? 'duplicate' : 'in-flight';
+    return response;
   }
 }
 

@@ -1,7 +1,9 @@
+import type { DeadLetter, DeadLetterSink } from './dead-letters.js';
+import type { Outcome } from './delivery-context.js';
 import type { EventFor } from './match.js';
 import type { ParsedReceiverOptions } from './options.js';
 import type { DedupeStore } from './store.js';
-import type { EventMap, Handler, Logger, Provider, RawDelivery, WebhookEvent, WebhookResponse } from './types.js';
+import type { DeliveryInput, EventMap, Handler, Logger, Provider, WebhookEvent, WebhookResponse } from './types.js';
 
 /** One failed call of one handler. */
 export interface HandlerFailure {
@@ -62,6 +64,12 @@ export interface ReceiverOptions<P extends Provider<any, any, any> = Provider> {
   logger?: Logger;
   hooks?: ReceiverHooks<ProviderEvent<P>>;
   dispatcher?: Dispatcher<ProviderEvent<P>>;
+  /**
+   * Where deliveries that could not be processed go: authentic ones that failed their schema or could not be parsed
+   * (parked), and events whose handlers failed every attempt. Default: {@link createMemoryDeadLetters}, the most
+   * recent 1,000 in memory; pass a durable sink (a database table, a queue) in production.
+   */
+  deadLetters?: DeadLetterSink;
 }
 
 export type ProviderEvents<P> = P extends Provider<infer E, any> ? E : EventMap;
@@ -93,6 +101,8 @@ export interface ReceiverStats {
   handled: number;
   failed: number;
   deadLettered: number;
+  /** Authentic deliveries that could not be processed, kept in the dead-letter sink. */
+  parked: number;
   /** Deliveries whose handlers are running or waiting for a retry. */
   inFlight: number;
   ackLatencyMs: { count: number; total: number; max: number };
@@ -108,6 +118,26 @@ export interface CloseResult {
 /** A response, or a promise of one when a step of the delivery had to wait (see {@link Receiver.receive}). */
 export type MaybePromise<T> = T | Promise<T>;
 
+/** What {@link Receiver.replay} did. */
+export interface ReplayResult {
+  outcome: Outcome;
+  /** The answer the delivery would have had (for an event-only letter, the status of the run). */
+  status: number;
+  /** The handlers' failures when the outcome is `failed`. */
+  failures: HandlerFailure[];
+}
+
+export interface ProcessOptions {
+  /** The number of this call, given to handlers as `context.attempt` (a queue passes its attempts made + 1). */
+  attempt?: number;
+  /**
+   * `in-process` (default): failing handlers are retried here with the receiver's `retry`, then dead-lettered.
+   * `once`: each handler is called once (successes remembered, so a retry runs only what failed) and failures are
+   * returned: the caller (a queue) retries, and keeps what still fails.
+   */
+  retries?: 'in-process' | 'once';
+}
+
 export interface Receiver<E extends EventMap = EventMap, TMeta = Record<string, unknown>, TFallback = unknown> {
   /** The provider's name. */
   readonly provider: string;
@@ -120,8 +150,11 @@ export interface Receiver<E extends EventMap = EventMap, TMeta = Record<string, 
     handler: Handler<EventFor<E, TMeta, P, TFallback>>,
     options?: RegisterOptions<EventFor<E, TMeta, P, TFallback>>,
   ): this;
-  /** Handle one delivery; resolves to the response to send. Handlers are scheduled, not awaited (by default). */
-  handle(delivery: RawDelivery, options?: HandleOptions): Promise<WebhookResponse>;
+  /**
+   * Handle one delivery; resolves to the response to send. Handlers are scheduled, not awaited (by default). A string
+   * body is taken as its UTF-8 bytes.
+   */
+  handle(delivery: DeliveryInput, options?: HandleOptions): Promise<WebhookResponse>;
   /**
    * {@link handle} for framework adapters: the response itself when no step had to wait (with the memory store and
    * a synchronous provider, every acknowledgement), so the adapter can send it in the same turn; a promise otherwise.
@@ -132,15 +165,26 @@ export interface Receiver<E extends EventMap = EventMap, TMeta = Record<string, 
    * if (response instanceof Promise) response.then(send);
    * else send(response);
    */
-  receive(delivery: RawDelivery, options?: HandleOptions): MaybePromise<WebhookResponse>;
+  receive(delivery: DeliveryInput, options?: HandleOptions): MaybePromise<WebhookResponse>;
   /**
    * For framework adapters: the response to a request refused before it became a delivery (a body too large, too
    * slow, aborted or consumed by another parser). It is counted, reported to `onReceived` and `onRejected`, and logged,
    * as refusals inside the receiver are.
    */
   refuse(error: unknown, request: { method: string; url: string }, options?: HandleOptions): WebhookResponse;
-  /** Run the handlers for an event with retries and dead-lettering (what a custom {@link Dispatcher}'s worker calls). */
-  process(event: WebhookEvent<string, unknown, TMeta>): Promise<{ ok: boolean; failures: HandlerFailure[] }>;
+  /** Run the handlers for an event with retries and dead-lettering (what a {@link Dispatcher}'s worker calls). */
+  process(
+    event: WebhookEvent<string, unknown, TMeta>,
+    options?: ProcessOptions,
+  ): Promise<{ ok: boolean; failures: HandlerFailure[] }>;
+  /**
+   * Run a dead letter again. A letter with its delivery goes through every stage with today's secrets, schemas and
+   * templates, and its handlers run before this resolves; one with only its event runs the handlers. Dedupe still
+   * holds: what was done since stays done. A processed letter is deleted from the sink (when it can delete).
+   */
+  replay(letter: DeadLetter): Promise<ReplayResult>;
+  /** The dead-letter sink in use (the memory one unless `deadLetters` was given). */
+  readonly deadLetters: DeadLetterSink;
   /** Check the handler set against the provider's requirements now; throws with what is missing. */
   ready(): void;
   /** Every pattern that has a handler, in registration order. */

@@ -1,6 +1,8 @@
 import { Answerer } from './answer.js';
 import { BackgroundRuns } from './background.js';
 import { Claims } from './claims.js';
+import { DeadLetterOffice } from './dead-letter-office.js';
+import { createMemoryDeadLetters, type DeadLetterSink } from './dead-letters.js';
 import type { Answer } from './delivery-context.js';
 import { InFlight } from './in-flight.js';
 import { createMemoryStore } from './memory-store.js';
@@ -18,10 +20,11 @@ import type {
   ReceiverHooks,
   ReceiverOptions,
 } from './receiver-types.js';
+import { replay } from './replay.js';
 import { toHookinboxError } from './response.js';
 import { type AnyEvent, Routes } from './routes.js';
 import { HandlerRunner } from './runner.js';
-import type { Provider, RawDelivery, WebhookResponse } from './types.js';
+import type { DeliveryInput, Provider, WebhookResponse } from './types.js';
 
 /**
  * Build a receiver for one provider.
@@ -40,7 +43,9 @@ export function createReceiver<P extends Provider<any, any, any>>(
   const routes = new Routes();
   const inFlight = new InFlight(monitor);
   const claims = new Claims(opts.store ?? createMemoryStore(), opts.dedupe, monitor);
-  const runner = new HandlerRunner(routes, opts.retry, claims, monitor, inFlight.signal);
+  const sink = (opts.deadLetters as DeadLetterSink | undefined) ?? createMemoryDeadLetters();
+  const letters = new DeadLetterOffice(sink, monitor, provider.name);
+  const runner = new HandlerRunner(routes, opts.retry, claims, monitor, letters, inFlight.signal);
   const attempts = opts.retry.attempts;
   const answerer = new Answerer({
     ack: opts.ack,
@@ -49,6 +54,7 @@ export function createReceiver<P extends Provider<any, any, any>>(
     runner,
     background: new BackgroundRuns(runner, claims, inFlight, attempts),
     claims,
+    letters,
     inFlight,
     monitor,
     dispatcher: opts.dispatcher as Dispatcher | undefined,
@@ -64,7 +70,7 @@ export function createReceiver<P extends Provider<any, any, any>>(
   });
 
   /** The pipeline never throws by design; this keeps an unexpected exception from reaching the adapter as one. */
-  const receive = (delivery: RawDelivery, handleOptions?: HandleOptions): Answer => {
+  const receive = (delivery: DeliveryInput, handleOptions?: HandleOptions): Answer => {
     let answer: Answer;
     try {
       answer = pipeline.receive(delivery, handleOptions, logger);
@@ -100,13 +106,20 @@ export function createReceiver<P extends Provider<any, any, any>>(
       if (err !== error) log.error({ err: error }, '@hookinbox/core: a request failed before its delivery was read');
       return pipeline.refuse(err, { log });
     },
-    process(event) {
+    process(event, processOptions = {}) {
+      const { attempt = 1, retries = 'in-process' } = processOptions;
+      const plan =
+        retries === 'once'
+          ? { attempts: attempt, from: attempt, remember: true, deadLetter: false }
+          : { attempts, remember: true };
       const run = runner
-        .run(event as AnyEvent, logger, { attempts })
+        .run(event as AnyEvent, logger, plan)
         .then((failures) => ({ ok: failures.length === 0, failures }));
       inFlight.track(run, event as AnyEvent);
       return run;
     },
+    replay: (letter) => replay({ pipeline, runner, claims, letters, inFlight, attempts, logger }, letter),
+    deadLetters: sink,
     ready() {
       pipeline.recheck();
       pipeline.ensureChecked();

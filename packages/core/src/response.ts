@@ -6,6 +6,7 @@ const JSON_TYPE = 'application/json; charset=utf-8';
 export const OK_BODY = '{"ok":true}';
 export const DUPLICATE_BODY = '{"ok":true,"duplicate":true}';
 export const ACCEPTED_BODY = '{"ok":true,"pending":true}';
+export const PARKED_BODY = '{"ok":true,"parked":true}';
 
 /** A JSON response; extra headers (Retry-After, Allow, …) are laid over the content type. */
 export function respond(status: number, body: string, headers?: Record<string, string>): WebhookResponse {

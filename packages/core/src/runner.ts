@@ -1,9 +1,10 @@
 import { backoffDelay, type RetryPolicy, sleep } from './backoff.js';
 import type { Claims } from './claims.js';
+import type { DeadLetterOffice } from './dead-letter-office.js';
 import type { Monitor } from './monitor.js';
 import type { HandlerFailure } from './receiver-types.js';
 import type { AnyEvent, Registration, Routes } from './routes.js';
-import type { HandlerContext, Logger } from './types.js';
+import type { HandlerContext, Logger, RawDelivery } from './types.js';
 
 /** How one run of an event's handlers goes. */
 export interface RunPlan {
@@ -20,8 +21,10 @@ export interface RunPlan {
   only?: ReadonlySet<string>;
   /** Failures of earlier runs, handed to the dead letter with this run's for the handlers that still fail. */
   earlier?: readonly HandlerFailure[];
-  /** Hand the handlers that failed every call to the dead letter. Default true. */
+  /** Hand the handlers that failed every call to the dead-letter sink. Default true. */
   deadLetter?: boolean;
+  /** The delivery the event came from, kept with a dead letter so that a replay can parse it again. */
+  delivery?: RawDelivery;
 }
 
 const NONE: HandlerFailure[] = [];
@@ -37,6 +40,7 @@ export class HandlerRunner {
     private readonly retry: RetryPolicy,
     private readonly claims: Claims,
     private readonly monitor: Monitor,
+    private readonly letters: DeadLetterOffice,
     private readonly signal: AbortSignal,
   ) {}
 
@@ -53,7 +57,10 @@ export class HandlerRunner {
     const started = performance.now();
     const finish = (failures: HandlerFailure[]) => {
       if (failures.length === 0) this.monitor.handled(event, started);
-      else if (plan.deadLetter !== false) this.deadLetter(event, failures, plan.earlier, log);
+      else if (plan.deadLetter !== false) {
+        this.deadLetter(event, failures, plan, log).then(() => done(failures));
+        return;
+      }
       done(failures);
     };
     const regs = this.routes.for(event.name);
@@ -186,19 +193,15 @@ export class HandlerRunner {
     return { attempt, signal: this.signal, logger };
   }
 
-  private deadLetter(
-    event: AnyEvent,
-    failures: HandlerFailure[],
-    earlier: readonly HandlerFailure[] | undefined,
-    log: Logger,
-  ): void {
+  private deadLetter(event: AnyEvent, failures: HandlerFailure[], plan: RunPlan, log: Logger): Promise<void> {
     let all = failures;
+    const { earlier } = plan;
     if (earlier && earlier.length > 0) {
       // Only the handlers that still fail: one that succeeded on a retry is not dead-lettered.
       const dead = new Set(failures.map((f) => f.handlerId));
       all = [...earlier.filter((f) => dead.has(f.handlerId)), ...failures];
     }
-    this.monitor.deadLettered(event, all, log);
+    return this.letters.failed(event, all, plan.delivery, log);
   }
 }
 

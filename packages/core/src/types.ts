@@ -13,6 +13,9 @@ export interface RawDelivery {
   body: Buffer;
 }
 
+/** A delivery handed to `receiver.handle()`: the body may also be a string, taken as its UTF-8 bytes. */
+export type DeliveryInput = Omit<RawDelivery, 'body'> & { body: RawDelivery['body'] | string };
+
 /**
  * What a provider makes of an authentic delivery, before its payload is validated against a schema.
  */
@@ -25,6 +28,12 @@ export interface VerifiedDelivery<TMeta = Record<string, unknown>> {
   payload: unknown;
   /** Provider specific metadata (shop, timestamps, ids). */
   meta: TMeta;
+  /**
+   * Set when the delivery is authentic but cannot be processed (a body that is not JSON, that does not match the
+   * configured template): why, in a few words. The receiver parks it (see `DeadLetter`) instead of refusing it, since
+   * the provider would only resend the same bytes. `name` may then be empty, and `payload` is not used.
+   */
+  unprocessable?: string;
 }
 
 /** The part of a zod schema the core uses; any schema with `safeParse` fits. */
