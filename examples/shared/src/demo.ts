@@ -53,20 +53,24 @@ export async function runDemo(example: string, framework: string, createApp: Cre
   const out = (line = '') => process.stdout.write(`${line}\n`);
   let app: Awaited<ReturnType<CreateApp>>;
   let url: string;
-  const logger = createLogger({ name: example, level: 'info' });
+  // Only warnings: a stop prints the one goodbye line below, not the server's shutdown log.
+  const logger = createLogger({ name: example, level: 'warn' });
   try {
     const config = loadConfig(example, env);
-    const appLogger = createLogger({ name: example, level: config.logLevel });
+    // The app's log lines go to stdout, indented, so each one shows under the step that caused it and before that
+    // step's answer (on stderr they could interleave anywhere).
+    const appLogger = createLogger({ name: example, level: config.logLevel, write: (line) => out(`    ${line}`) });
     out(`hookinbox GDPR example on ${framework}: starting (the embedded database takes a few seconds)…`);
     app = await createApp(config, { logger: appLogger });
     url = await listenOrExplain(app, config);
   } catch (error) {
     exitOnStartupError(error);
   }
-  const cleanup = async () => {
+  const goodbye = async () => {
     if (scratch) await rm(scratch, { recursive: true, force: true });
+    out(scratch ? 'Stopped; the demo database and exports were removed.' : 'Stopped.');
   };
-  stopOnSignals(app, logger, cleanup);
+  stopOnSignals(app, logger, goodbye);
 
   out(`listening on ${url}`);
   for (const note of notes) out(`  note: ${note}`);
@@ -88,9 +92,10 @@ export async function runDemo(example: string, framework: string, createApp: Cre
 
   const send = async (title: string, path: string, request: SignedRequest) => {
     step++;
+    // The title first: the app logs what it does with the delivery before it answers.
+    out(`${String(step).padStart(2)}. ${title}`);
     const response = await fetch(`${url}${path}`, { method: 'POST', headers: request.headers, body: request.body });
     const text = (await response.text()).replace(/"message":"[^"]*"/, '"message":"…"');
-    out(`${String(step).padStart(2)}. ${title}`);
     out(`    → ${response.status} ${text}`);
   };
   const show = (line: string) => out(`    ${line}`);

@@ -508,9 +508,9 @@ export function describeGdprExample<A extends ExampleApp>(subject: ExampleUnderT
       await rm(scratch, { recursive: true, force: true });
     });
 
-    /** `tsx --conditions=source src/server.ts`, the `start` script, with only the given environment. */
+    /** `node --conditions=source --import tsx src/server.ts`, the `start` script, with only the given environment. */
     function start(env: Record<string, string>) {
-      const child = spawn(join(dir, 'node_modules', '.bin', 'tsx'), ['--conditions=source', 'src/server.ts'], {
+      const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', 'src/server.ts'], {
         cwd: dir,
         env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? scratch, ...env },
         stdio: ['ignore', 'pipe', 'pipe'],
