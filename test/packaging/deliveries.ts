@@ -1,0 +1,40 @@
+import { randomUUID } from 'node:crypto';
+import { geinsDelivery, genstoreDelivery, samples } from '@hookinbox/testing';
+import type { CheckedBlock } from './readme-blocks.js';
+
+/** The secrets the apps read from the environment, and sign or carry every delivery with. */
+export const SECRETS = {
+  GENSTORE_CLIENT_SECRET: 'packaging-check-genstore-secret',
+  GEINS_WEBHOOK_SECRET: 'packaging-check-geins-secret',
+} as const;
+
+export interface Delivery {
+  headers: Record<string, string>;
+  body: Buffer;
+}
+
+/** A sample payload for a Genstore topic, from `@hookinbox/testing` (the snake_case shape of compliance topics). */
+function genstorePayload(topic: string): unknown {
+  const key = topic.replace(/[/_](\w)/g, (_, c: string) => c.toUpperCase()) as keyof typeof samples.genstore;
+  const sample = samples.genstore[key] as unknown;
+  if (sample === undefined) throw new Error(`no sample payload for the Genstore topic ${topic}`);
+  return typeof sample === 'object' && sample !== null && 'snake' in sample ? sample.snake : sample;
+}
+
+/** One authentic delivery of the block's `send` event; each call gives a new delivery id, so none is a duplicate. */
+export function deliveryFor(send: NonNullable<CheckedBlock['send']>, geinsBody?: string): Delivery {
+  if (send.platform === 'genstore') {
+    return genstoreDelivery({
+      topic: send.name,
+      payload: genstorePayload(send.name),
+      secret: SECRETS.GENSTORE_CLIENT_SECRET,
+      webhookId: randomUUID(),
+    });
+  }
+  const [entity, action] = send.name.split('.');
+  return geinsDelivery({
+    bodyTemplate: geinsBody,
+    values: { entity, action, id: [1001, 1002] },
+    secret: SECRETS.GEINS_WEBHOOK_SECRET,
+  });
+}
