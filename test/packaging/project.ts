@@ -5,8 +5,20 @@ import { runCommand } from './commands.js';
 import type { ModuleSystem } from './readme-blocks.js';
 import type { StepLog } from './steps.js';
 
-/** What a new user installs beside the packages: the frameworks and the Redis client, and TypeScript with types. */
-export const THIRD_PARTY = ['express', 'fastify', 'ioredis', 'typescript', '@types/node', '@types/express'];
+/**
+ * What a new user installs beside the packages, each at its latest version: the frameworks, the Redis and PostgreSQL
+ * clients, and TypeScript with the types the quick starts need.
+ */
+export const THIRD_PARTY = [
+  'express',
+  'fastify',
+  'ioredis',
+  'pg',
+  'typescript',
+  '@types/node',
+  '@types/express',
+  '@types/pg',
+];
 
 export interface StrangerProject {
   dir: string;
