@@ -11,6 +11,7 @@ export default defineConfig({
     alias: [
       // Subpath entries first: an alias matches by prefix.
       { find: '@hookinbox/testing/store-contract', replacement: src('testing', 'store-contract') },
+      { find: '@hookinbox/testing/queue-contract', replacement: src('testing', 'queue-contract') },
       ...['cli', 'core', 'express', 'fastify', 'genstore', 'geins', 'postgres', 'redis', 'testing'].map((n) => ({
         find: `@hookinbox/${n}`,
         replacement: src(n, 'index'),

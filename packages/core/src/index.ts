@@ -17,6 +17,14 @@ export { compilePattern, type EventFor, type MatchingNames } from './match.js';
 export { createMemoryStore, type MemoryStore, type MemoryStoreOptions } from './memory-store.js';
 export { silentLogger } from './monitor.js';
 export { parseOptions } from './parse-options.js';
+export {
+  eventJob,
+  letterJob,
+  type QueueJob,
+  QueueJobFailed,
+  queueJobId,
+  runQueueJob,
+} from './queue-jobs.js';
 export { type ReadBodyCallback, type ReadBodyOptions, readRawBody } from './read-body.js';
 export { createReceiver } from './receiver.js';
 export type {

@@ -38,7 +38,7 @@ export interface ReceiverHooks<TEvent extends WebhookEvent<string, unknown, any>
  * Replaces in-process dispatch, e.g. with a durable queue. The receiver awaits `dispatch(event)`, marks the delivery
  * done and answers 200; the app's worker later calls `receiver.process(event)` to run the handlers.
  */
-export interface Dispatcher<TEvent extends WebhookEvent<string, unknown, any> = WebhookEvent> {
+export interface Dispatcher<TEvent extends WebhookEvent<string, unknown, any> = WebhookEvent<string, unknown, any>> {
   dispatch(event: TEvent): void | Promise<void>;
 }
 

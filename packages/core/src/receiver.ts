@@ -110,7 +110,7 @@ export function createReceiver<P extends Provider<any, any, any>>(
       const { attempt = 1, retries = 'in-process' } = processOptions;
       const plan =
         retries === 'once'
-          ? { attempts: attempt, from: attempt, remember: true, deadLetter: false }
+          ? { attempts: attempt, from: attempt, remember: 'always' as const, deadLetter: false }
           : { attempts, remember: true };
       const run = runner
         .run(event as AnyEvent, logger, plan)

@@ -14,9 +14,11 @@ export interface RunPlan {
   from?: number;
   /**
    * Remember each handler's success in the dedupe store under a key of its own, and skip a handler remembered there:
-   * when the provider (or a queue) runs the event again after another handler failed, no handler runs twice.
+   * when the provider (or a queue) runs the event again after another handler failed, no handler runs twice. `true`
+   * remembers when the event has several handlers (a lone one that failed has nothing to remember); `'always'` also
+   * for a lone handler (a queue's job can run again after it succeeded, e.g. a worker lost its lock).
    */
-  remember?: boolean;
+  remember?: boolean | 'always';
   /** Run only these handlers (registration ids); default every handler the event's name reaches. */
   only?: ReadonlySet<string>;
   /** Failures of earlier runs, handed to the dead letter with this run's for the handlers that still fail. */
@@ -65,13 +67,19 @@ export class HandlerRunner {
     };
     const regs = this.routes.for(event.name);
     const lone = regs[0];
-    if (regs.length === 1 && lone !== undefined && plan.only === undefined && !plan.from) {
+    if (
+      regs.length === 1 &&
+      lone !== undefined &&
+      plan.only === undefined &&
+      !plan.from &&
+      plan.remember !== 'always'
+    ) {
       // A lone handler needs nothing remembered: when it fails, nothing else succeeded.
       this.startLone(lone, event, log, plan.attempts, finish);
       return;
     }
     const chosen = plan.only ? regs.filter((r) => plan.only?.has(r.id)) : regs;
-    const remember = plan.remember === true && regs.length > 1;
+    const remember = plan.remember === 'always' || (plan.remember === true && regs.length > 1);
     Promise.all(
       chosen.map((r) => (remember ? this.runRemembered(r, event, log, plan) : this.runOne(r, event, log, plan))),
     )
