@@ -5,6 +5,7 @@ import {
   type Logger,
   type Provider,
   parseJsonSafe,
+  parseOptions,
   type RawDelivery,
   sha256Hex,
   splitUrl,
@@ -53,12 +54,7 @@ const consoleWarn: Pick<Logger, 'warn'> = { warn: (_obj, msg) => console.warn(ms
  * receiver.on('Order.create', async (event) => fulfil(event.payload.ids));
  */
 export function geins(options: GeinsOptions): GeinsProvider {
-  const parsed = geinsOptionsSchema.safeParse(options);
-  if (!parsed.success) {
-    const detail = parsed.error.issues.map((i) => `${i.path.join('.') || 'options'}: ${i.message}`).join('; ');
-    throw new TypeError(`@hookinbox/geins: invalid options: ${detail}`);
-  }
-  const opts = parsed.data;
+  const opts = parseOptions(geinsOptionsSchema, options, '@hookinbox/geins');
   const logger = opts.logger ?? consoleWarn;
 
   const bodyTemplateText = opts.bodyTemplate ?? (opts.urlTemplate === undefined ? DEFAULT_BODY_TEMPLATE : undefined);

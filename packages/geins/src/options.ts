@@ -129,5 +129,3 @@ export const geinsOptionsSchema = z
       }
     }
   });
-
-export type ParsedGeinsOptions = z.output<typeof geinsOptionsSchema>;
