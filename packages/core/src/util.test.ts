@@ -2,6 +2,15 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { getHeader, parseJsonSafe, safeEqual, sha256Hex, splitUrl } from './util.js';
 
+/** JSON.parse with the key filter run on every text: what parseJsonSafe must return for a text it accepts. */
+const always = (text: string) =>
+  JSON.parse(text, (key, value) =>
+    key === '__proto__' ||
+    (key === 'constructor' && typeof value === 'object' && value !== null && Object.hasOwn(value, 'prototype'))
+      ? undefined
+      : value,
+  );
+
 describe('util', () => {
   it('getHeader takes the first of repeated headers', () => {
     expect(getHeader({ a: ['1', '2'] }, 'a')).toBe('1');
@@ -45,13 +54,6 @@ describe('util', () => {
   });
 
   it('parseJsonSafe drops exactly what a filter run on every text would drop (keys plain or escaped)', () => {
-    const always = (text: string) =>
-      JSON.parse(text, (key, value) =>
-        key === '__proto__' ||
-        (key === 'constructor' && typeof value === 'object' && value !== null && Object.hasOwn(value, 'prototype'))
-          ? undefined
-          : value,
-      );
     // Keys from the dangerous set and their neighbours; each may be written with \u escapes.
     const key = fc
       .constantFrom('__proto__', 'constructor', 'prototype', 'proto', 'a', 'constructo', '_proto_')
@@ -81,5 +83,75 @@ describe('util', () => {
       }),
       { numRuns: 500 },
     );
+  });
+  it('parseJsonSafe keeps every digit of an integer outside the safe range, as its decimal string', () => {
+    const parsed = parseJsonSafe(
+      '{"id":820982911946154508,"customer":{"id":115310627314723954},"neg":-9007199254740993,"max":9007199254740991}',
+    );
+    expect(parsed).toEqual({
+      ok: true,
+      value: {
+        id: '820982911946154508',
+        customer: { id: '115310627314723954' },
+        neg: '-9007199254740993',
+        max: 9007199254740991,
+      },
+    });
+    // 2^53 is exact as a double, but not safe: the next integer up rounds to it.
+    expect(parseJsonSafe('[9007199254740992]')).toEqual({ ok: true, value: ['9007199254740992'] });
+    // A fraction or exponent is a measure: a double, as JSON.parse makes it.
+    expect(parseJsonSafe('[12345678901234567.5,1e400,0.12345678901234567]')).toEqual({
+      ok: true,
+      value: [12345678901234567.5, Number.POSITIVE_INFINITY, 0.12345678901234567],
+    });
+  });
+
+  it('parseJsonSafe: any integer, of any size and sign, comes back exact', () => {
+    fc.assert(
+      fc.property(fc.bigInt({ min: -(10n ** 30n), max: 10n ** 30n }), (n) => {
+        const parsed = parseJsonSafe(`{"id":${n}}`);
+        const safe = n >= BigInt(Number.MIN_SAFE_INTEGER) && n <= BigInt(Number.MAX_SAFE_INTEGER);
+        expect(parsed).toEqual({ ok: true, value: { id: safe ? Number(n) : n.toString() } });
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('parseJsonSafe: the exact path reads any JSON as JSON.parse does when it holds no unsafe integer', () => {
+    // A 16-digit run inside a string sends the text down the exact path without an unsafe integer in it.
+    const pad = '"1234567890123456"';
+    const unsafe = (v: unknown): boolean =>
+      typeof v === 'number'
+        ? Number.isInteger(v) && !Number.isSafeInteger(v)
+        : typeof v === 'object' && v !== null && Object.values(v).some(unsafe);
+    fc.assert(
+      fc.property(fc.jsonValue().filter((v) => !unsafe(v)), fc.boolean(), (value, spaced) => {
+        const text = `{"pad":${pad},"v":${JSON.stringify(value, null, spaced ? 2 : undefined)}}`;
+        expect(parseJsonSafe(text)).toEqual({ ok: true, value: always(text) });
+      }),
+      { numRuns: 500 },
+    );
+    // JSON.parse keeps the last of repeated keys; so does the exact path (lossless-json would throw by default).
+    expect(parseJsonSafe(`{"pad":${pad},"a":1,"a":2}`)).toEqual({ ok: true, value: { pad: '1234567890123456', a: 2 } });
+    expect(parseJsonSafe(`{"pad":${pad},"a":1,}`).ok).toBe(false);
+    expect(parseJsonSafe(`{"id":1234567890123456789`).ok).toBe(false);
+  });
+
+  it('parseJsonSafe: the exact path refuses deep nesting and drops polluting keys as the fast path does', () => {
+    const deep = `{"id":12345678901234567890,"a":${'['.repeat(100)}${']'.repeat(100)}}`;
+    expect(parseJsonSafe(deep)).toEqual({ ok: false, reason: 'nested deeper than 64 levels' });
+    const hostile = parseJsonSafe(
+      '{"id":12345678901234567890,"__proto__":{"polluted":true},"\\u0063onstructor":{"prototype":{}},"b":{"constructor":"kept"}}',
+    );
+    expect(hostile).toEqual({ ok: true, value: { id: '12345678901234567890', b: { constructor: 'kept' } } });
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    if (hostile.ok) expect(Object.getPrototypeOf(hostile.value)).toBe(Object.prototype);
+  });
+
+  it('parseJsonSafe ignores a leading byte order mark, and only a leading one', () => {
+    expect(parseJsonSafe('\ufeff{"a":1}')).toEqual({ ok: true, value: { a: 1 } });
+    expect(parseJsonSafe('\ufeff{"id":820982911946154508}')).toEqual({ ok: true, value: { id: '820982911946154508' } });
+    expect(parseJsonSafe('{"a":"\ufeff"}')).toEqual({ ok: true, value: { a: '\ufeff' } });
+    expect(parseJsonSafe('\ufeff\ufeff{"a":1}').ok).toBe(false);
   });
 });
