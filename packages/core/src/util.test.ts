@@ -102,16 +102,29 @@ describe('util', () => {
     // A fraction or exponent is a measure: a double, as JSON.parse makes it.
     expect(parseJsonSafe('[12345678901234567.5,1e400,0.12345678901234567]')).toEqual({
       ok: true,
-      value: [12345678901234567.5, Number.POSITIVE_INFINITY, 0.12345678901234567],
+      value: [Number('12345678901234567.5'), Number.POSITIVE_INFINITY, Number('0.12345678901234567')],
     });
+  });
+
+  it('parseJsonSafe finds a 16-digit integer at every offset, beside digit runs one shorter', () => {
+    for (let offset = 0; offset < 40; offset++) {
+      const text = `[${' '.repeat(offset)}123456789012345,9007199254740993,123456789012345]`;
+      const expected = { ok: true, value: [123456789012345, '9007199254740993', 123456789012345] };
+      expect(parseJsonSafe(text)).toEqual(expected);
+      expect(parseJsonSafe(Buffer.from(text))).toEqual(expected);
+    }
   });
 
   it('parseJsonSafe: any integer, of any size and sign, comes back exact', () => {
     fc.assert(
-      fc.property(fc.bigInt({ min: -(10n ** 30n), max: 10n ** 30n }), (n) => {
-        const parsed = parseJsonSafe(`{"id":${n}}`);
+      // Anywhere in the text: the padding moves the number across every offset the digit scan samples.
+      fc.property(fc.bigInt({ min: -(10n ** 30n), max: 10n ** 30n }), fc.string({ maxLength: 40 }), (n, pad) => {
+        const text = `{"pad":${JSON.stringify(pad)},"id":${n}}`;
         const safe = n >= BigInt(Number.MIN_SAFE_INTEGER) && n <= BigInt(Number.MAX_SAFE_INTEGER);
-        expect(parsed).toEqual({ ok: true, value: { id: safe ? Number(n) : n.toString() } });
+        const expected = { ok: true, value: { pad, id: safe ? Number(n) : n.toString() } };
+        // As text, and as the UTF-8 bytes of a body (the padding may hold multi-byte characters).
+        expect(parseJsonSafe(text)).toEqual(expected);
+        expect(parseJsonSafe(Buffer.from(text))).toEqual(expected);
       }),
       { numRuns: 500 },
     );
@@ -125,10 +138,14 @@ describe('util', () => {
         ? Number.isInteger(v) && !Number.isSafeInteger(v)
         : typeof v === 'object' && v !== null && Object.values(v).some(unsafe);
     fc.assert(
-      fc.property(fc.jsonValue().filter((v) => !unsafe(v)), fc.boolean(), (value, spaced) => {
-        const text = `{"pad":${pad},"v":${JSON.stringify(value, null, spaced ? 2 : undefined)}}`;
-        expect(parseJsonSafe(text)).toEqual({ ok: true, value: always(text) });
-      }),
+      fc.property(
+        fc.jsonValue().filter((v) => !unsafe(v)),
+        fc.boolean(),
+        (value, spaced) => {
+          const text = `{"pad":${pad},"v":${JSON.stringify(value, null, spaced ? 2 : undefined)}}`;
+          expect(parseJsonSafe(text)).toEqual({ ok: true, value: always(text) });
+        },
+      ),
       { numRuns: 500 },
     );
     // JSON.parse keeps the last of repeated keys; so does the exact path (lossless-json would throw by default).
@@ -153,5 +170,33 @@ describe('util', () => {
     expect(parseJsonSafe('\ufeff{"id":820982911946154508}')).toEqual({ ok: true, value: { id: '820982911946154508' } });
     expect(parseJsonSafe('{"a":"\ufeff"}')).toEqual({ ok: true, value: { a: '\ufeff' } });
     expect(parseJsonSafe('\ufeff\ufeff{"a":1}').ok).toBe(false);
+    // The bytes of a body: EF BB BF.
+    const bom = Buffer.from([0xef, 0xbb, 0xbf]);
+    expect(parseJsonSafe(Buffer.concat([bom, Buffer.from('{"id":820982911946154508}')]))).toEqual({
+      ok: true,
+      value: { id: '820982911946154508' },
+    });
+    expect(parseJsonSafe(Buffer.concat([bom, Buffer.from('{"a":"Grüße ✓"}')]))).toEqual({
+      ok: true,
+      value: { a: 'Grüße ✓' },
+    });
+    expect(parseJsonSafe(Buffer.concat([bom, bom, Buffer.from('{}')])).ok).toBe(false);
+  });
+
+  it('parseJsonSafe of bytes reads what parseJsonSafe of their UTF-8 text reads', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), fc.string({ unit: 'grapheme' }), (value, text) => {
+        const json = JSON.stringify({ value, text });
+        expect(parseJsonSafe(Buffer.from(json))).toEqual(parseJsonSafe(json));
+      }),
+      { numRuns: 300 },
+    );
+    // A character whose latin1 byte is a digit does not hide a digit run, nor make one up.
+    const wide = `{"a":"${'\u0130'.repeat(20)}","id":9007199254740993}`;
+    expect(parseJsonSafe(wide)).toEqual({ ok: true, value: { a: '\u0130'.repeat(20), id: '9007199254740993' } });
+    expect(parseJsonSafe(`{"a":"${'\u0131'.repeat(20)}","n":1}`)).toEqual({
+      ok: true,
+      value: { a: '\u0131'.repeat(20), n: 1 },
+    });
   });
 });

@@ -55,16 +55,38 @@ function dropPollutingKeys(key: string, value: unknown): unknown {
  * (beyond ±(2^53 − 1), such as a 64-bit id `820982911946154508`) comes back as its decimal string, every digit kept,
  * where JSON.parse would round it silently. A leading byte order mark is ignored (RFC 8259 §8.1 allows a parser to).
  *
+ * Pass the body's raw bytes (a Buffer, decoded as UTF-8) rather than its text when you have them: the digit scan
+ * below is cheaper on bytes. Call it on an authenticated body: a signature covers the bytes as sent, byte order mark
+ * included.
+ *
  * Each check costs a pass over the text, so each runs only when it could matter: the depth scan when the text has
  * more than `maxDepth` opening brackets at all, the key filter when the text spells `proto` (which both `__proto__`
  * and a `constructor` key's `prototype` do), or has a `\u` escape that could spell them, and the exact parser when
  * the text has a run of 16 digits (every unsafe integer has at least 16). Other texts go to JSON.parse alone.
+ *
+ * @example
+ * const json = parseJsonSafe(delivery.body);
+ * if (!json.ok) throw new HookinboxError('invalid_body', `my-provider: the body is ${json.reason}`);
  */
 export function parseJsonSafe(
-  text: string,
+  input: string | Buffer,
   maxDepth = 64,
 ): { ok: true; value: unknown } | { ok: false; reason: string } {
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  if (typeof input === 'string') {
+    const text = input.charCodeAt(0) === 0xfeff ? input.slice(1) : input;
+    // latin1 keeps each digit a digit byte (a wider character may become one too: then the exact parser runs for
+    // nothing), in one native copy.
+    return parseChecked(text, maxDepth, hasLongDigitRun(Buffer.from(text, 'latin1')));
+  }
+  const bytes = input[0] === 0xef && input[1] === 0xbb && input[2] === 0xbf ? input.subarray(3) : input;
+  return parseChecked(bytes.toString('utf8'), maxDepth, hasLongDigitRun(bytes));
+}
+
+function parseChecked(
+  text: string,
+  maxDepth: number,
+  mayHoldUnsafeInteger: boolean,
+): { ok: true; value: unknown } | { ok: false; reason: string } {
   if (moreThan(text, maxDepth) && nestedDeeperThan(text, maxDepth)) {
     return { ok: false, reason: `nested deeper than ${maxDepth} levels` };
   }
@@ -72,16 +94,42 @@ export function parseJsonSafe(
   const reviver = text.includes('proto') || text.includes('\\u') ? dropPollutingKeys : undefined;
   let value: unknown;
   try {
-    value = LONG_DIGIT_RUN.test(text) ? parseExact(text, reviver) : JSON.parse(text, reviver);
+    if (mayHoldUnsafeInteger) value = parseExact(text, reviver);
+    else value = reviver ? JSON.parse(text, reviver) : JSON.parse(text);
   } catch {
     return { ok: false, reason: 'not valid JSON' };
   }
   return { ok: true, value };
 }
 
-/** A run this long may be an integer JSON.parse would round (Number.MAX_SAFE_INTEGER has 16 digits); or a string. */
-const LONG_DIGIT_RUN = /\d{16}/;
+/** Number.MAX_SAFE_INTEGER has 16 digits: an integer JSON.parse would round has at least as many. */
+const UNSAFE_DIGITS = 16;
 const INTEGER = /^-?\d+$/;
+
+/** `code` is an ASCII digit: one unsigned comparison. */
+const isDigit = (code: number) => (code - 48) >>> 0 <= 9;
+
+/**
+ * True when the bytes hold a run of 16 ASCII digits (in a number, or in a string: then the exact parser runs for
+ * nothing). In UTF-8 the bytes of a digit are never part of another character, so runs are found on the raw bytes.
+ * Written by hand because it is on every delivery's path: `/\d{16}/` tries every character and costs about half a
+ * JSON.parse of the same text, while this reads every 16th byte, which any run of 16 must cover, and only around a
+ * digit it lands on: a few percent of a JSON.parse on a typical 1 KB order.
+ */
+function hasLongDigitRun(bytes: Uint8Array): boolean {
+  const length = bytes.length;
+  for (let i = UNSAFE_DIGITS - 1; i < length; i += UNSAFE_DIGITS) {
+    if (!isDigit(bytes[i] as number)) continue;
+    let start = i;
+    while (start > 0 && isDigit(bytes[start - 1] as number)) start--;
+    let end = i;
+    while (end + 1 < length && isDigit(bytes[end + 1] as number)) end++;
+    if (end - start + 1 >= UNSAFE_DIGITS) return true;
+    // The next run starts after end + 1, so sampling every 16th byte from here still lands in any run of 16.
+    i = end;
+  }
+  return false;
+}
 
 /**
  * The slow path, for texts that may hold an unsafe integer: lossless-json hands each number literal over as text, so
