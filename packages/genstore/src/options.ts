@@ -2,9 +2,14 @@ import type { PayloadSchema, RawDelivery } from '@hookinbox/core';
 import { z } from 'zod';
 import type { GenstoreSchemas } from './topics.js';
 
+// A secret read from a file or a `.env` line often keeps its newline; HMAC keys are bytes, so every delivery would then
+// fail 401. Refused at start, with a message that names the problem and never the secret.
 const secret = z
   .string({ error: 'must be a string (the app client secret; is its environment variable set?)' })
-  .min(1, 'must not be empty');
+  .min(1, 'must not be empty')
+  .refine((value) => value.trim() === value, {
+    message: 'has whitespace or a line break at its start or end (trim the value read from the environment or file)',
+  });
 
 const payloadSchema = z.custom<PayloadSchema>(
   (value) => typeof value === 'object' && value !== null && typeof (value as PayloadSchema).safeParse === 'function',
@@ -43,8 +48,8 @@ export interface GenstoreOptions<S extends GenstoreSchemas = {}> {
    */
   schemas?: S;
   /**
-   * The key under which a delivery is deduplicated. Default: the `x-genstore-webhook-id` header, else
-   * `x-genstore-event-id`, else a SHA-256 of topic and raw body (the same bytes are resent on a retry).
+   * The key under which a delivery is deduplicated. Default: a SHA-256 of topic and raw body (`genstore:sha256:…`):
+   * a retry resends the same bytes, and the id headers are not signed, so they are not used.
    */
   dedupeKey?: (delivery: RawDelivery, topic: string) => string;
   /**
