@@ -93,7 +93,13 @@ describe('Genstore deliveries from @hookinbox/testing over HTTP', () => {
     const d = genstoreDelivery({ topic: 'app/uninstalled', payload: samples.genstore.appUninstalled, secret: SECRET });
     const res = await fetch(base + d.url, { method: d.method, headers: d.headers, body: d.body });
     expect(res.status).toBe(200);
-    expect(seen.map((s) => s.payload)).toEqual([samples.genstore.appUninstalled]);
+    expect(seen.map((s) => s.payload)).toEqual([
+      {
+        shop: { id: samples.genstore.appUninstalled.uninstalled.shopId, domain: null },
+        clientId: samples.genstore.appUninstalled.uninstalled.clientId,
+        raw: samples.genstore.appUninstalled,
+      },
+    ]);
   });
 
   it('fastify.inject({ headers, payload: body })', async () => {

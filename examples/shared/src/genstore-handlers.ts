@@ -59,7 +59,7 @@ export function registerGenstoreHandlers(receiver: Receiver<GenstoreEvents, Gens
   receiver.on(
     'app/uninstalled',
     withDelay(delayMs, async (event, { logger }) => {
-      const shopId = String(event.payload.uninstalled.shopId);
+      const shopId = event.payload.shop.id;
       await db.markUninstalled({ id: shopId, domain: event.meta.shopDomain ?? null });
       // Genstore sends shop/redact later (48 hours on Shopify, its model); the data stays until then.
       logger.info({ shop: shopId }, 'app/uninstalled: shop marked uninstalled');
@@ -70,6 +70,7 @@ export function registerGenstoreHandlers(receiver: Receiver<GenstoreEvents, Gens
     'customers/data_request',
     withDelay(delayMs, async (event, { logger }) => {
       const { shop, customer, ordersRequested, dataRequest } = event.payload;
+      if (customer.id === null) throw new Error('customers/data_request: this example finds customers by id only');
       // Without a request id, the delivery's own id names the request, so its retries still find one export.
       const requestId = dataRequest.id ?? `delivery-${sha256Hex(event.id).slice(0, 32)}`;
       const keys = await db.shopKeys([shop.id, shop.domain, event.meta.shopDomain]);
@@ -101,6 +102,7 @@ export function registerGenstoreHandlers(receiver: Receiver<GenstoreEvents, Gens
     'customers/redact',
     withDelay(delayMs, async (event, { logger }) => {
       const { shop, customer, ordersToRedact } = event.payload;
+      if (customer.id === null) throw new Error('customers/redact: this example finds customers by id only');
       const keys = await db.shopKeys([shop.id, shop.domain, event.meta.shopDomain]);
       const result = await db.redactCustomer(keys, customer.id, ordersToRedact, removeFiles);
       logger.info({ shop: shop.id, ...result }, 'customers/redact: customer deleted');

@@ -117,10 +117,30 @@ describe('customers/data_request schema', () => {
     expect(event.customer).toEqual({ id: '1', email: null, phone: null });
   });
 
-  it('refuses a payload without a shop id or a customer id, naming both', () => {
+  it('refuses a payload without a shop id or any customer identifier, naming both', () => {
     const message = issues(customersDataRequestSchema, { customersDataRequest: { shopDomain: 'x', customer: {} } });
     expect(message).toContain('shop id missing');
-    expect(message).toContain('customer id missing');
+    expect(message).toContain('customer missing');
+  });
+
+  it('keeps ids sent as strings of any length, digit for digit', () => {
+    const long = '123456789012345678901234567890';
+    const event = parse(customersDataRequestSchema, {
+      ...shopifyDataRequest,
+      shop_id: '820982911946154508',
+      customer: { id: long },
+      orders_requested: ['9007199254740993', 1],
+    });
+    expect(event).toMatchObject({
+      shop: { id: '820982911946154508' },
+      customer: { id: long },
+      ordersRequested: ['9007199254740993', '1'],
+    });
+  });
+
+  it('accepts bigint ids, from a parser that makes them', () => {
+    const event = parse(customersDataRequestSchema, { ...shopifyDataRequest, customer: { id: 115310627314723954n } });
+    expect(event).toMatchObject({ customer: { id: '115310627314723954' } });
   });
 
   it('refuses ids of the wrong type and ids too large to be exact', () => {
@@ -173,11 +193,29 @@ describe('customers/redact schema', () => {
     expect(parse(customersRedactSchema, payload)).toMatchObject({ raw: payload });
   });
 
-  it('refuses a payload without a customer id', () => {
-    expect(issues(customersRedactSchema, { shop_id: 1, customer: { email: 'a@b.c' } })).toContain(
-      'customer id missing',
+  it('accepts a customer with a null id and only an email (a customer the shop knows by email alone)', () => {
+    const payload = { ...shopifyRedact, customer: { id: null, email: 'john@example.com' }, orders_to_redact: [] };
+    expect(parse(customersRedactSchema, payload)).toEqual({
+      shop,
+      customer: { id: null, email: 'john@example.com', phone: null },
+      ordersToRedact: [],
+      raw: payload,
+    });
+    const wrapped = { customersRedact: { shopId: '954889', customerEmail: 'john@example.com', ordersToRedact: [] } };
+    expect(parse(customersRedactSchema, wrapped)).toMatchObject({ customer: { id: null, email: 'john@example.com' } });
+  });
+
+  it('an empty orders_to_redact is an empty list', () => {
+    expect(parse(customersRedactSchema, { ...shopifyRedact, orders_to_redact: [] })).toMatchObject({
+      ordersToRedact: [],
+    });
+  });
+
+  it('refuses a payload that names no customer at all (no id, email or phone)', () => {
+    expect(issues(customersRedactSchema, { shop_id: 1, customer: { id: null, email: '' } })).toContain(
+      'customer missing',
     );
-    expect(issues(customersRedactSchema, { shop_id: 1 })).toContain('customer id missing');
+    expect(issues(customersRedactSchema, { shop_id: 1 })).toContain('customer missing');
   });
 });
 

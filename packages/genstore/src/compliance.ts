@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { foreignTo } from './compliance-fit.js';
+import { idInput } from './ids.js';
 
 /**
  * The compliance topics every app published on the Genstore App Store must subscribe to
@@ -8,16 +10,19 @@ export const GENSTORE_COMPLIANCE_TOPICS = ['customers/data_request', 'customers/
 
 export type GenstoreComplianceTopic = (typeof GENSTORE_COMPLIANCE_TOPICS)[number];
 
-/** The shop a compliance event concerns. Ids are strings whatever the sender used. */
+/** The shop a compliance event concerns. Ids are strings whatever the sender used, every digit kept. */
 export interface GenstoreShopRef {
   id: string;
   /** `null` when the payload does not name it; the `x-genstore-shop-domain` header (`event.meta.shopDomain`) may. */
   domain: string | null;
 }
 
-/** The customer a compliance event concerns. */
+/**
+ * The customer a compliance event concerns. At least one of the three is present: a customer the shop knows only by
+ * email (no account, no order) comes with `"id": null`, as Shopify documents for customers/redact.
+ */
 export interface GenstoreCustomerRef {
-  id: string;
+  id: string | null;
   email: string | null;
   phone: string | null;
 }
@@ -52,15 +57,7 @@ export interface ShopRedactPayload {
 // top-level object (`{"uninstalled":{"clientId","shopId"}}`), while Shopify, whose design it mirrors, sends flat
 // snake_case. Both are accepted, and mixtures too, since any of them may be what arrives.
 
-const idIn = z.union([
-  z.string().trim().min(1),
-  // Integers beyond 2^53 were already rounded by JSON.parse; an approximate id could name the wrong customer.
-  z
-    .number()
-    .int()
-    .nonnegative()
-    .refine(Number.isSafeInteger, 'id is too large to be exact as a JSON number; send it as a string'),
-]);
+const idIn = idInput;
 const textIn = z.string().nullish();
 const idsIn = z.array(idIn).nullish();
 
@@ -93,14 +90,17 @@ const isPlainObject = (value: unknown): value is Record<string, unknown> =>
 
 /**
  * `{"customersRedact":{…}}` → `{…}`: a single top-level key is a wrapper when its value is an object holding
- * compliance fields. Its name is not checked, since Genstore has not published it (and `dataRequest` or `customer`
- * could be a wrapper as well as a field); `{"shop":{"id":…}}` stays a bare shape with a nested shop.
+ * compliance fields. Its name is not required to be anything, since Genstore has not published it (and `dataRequest`
+ * or `customer` could be a wrapper as well as a field); `{"shop":{"id":…}}` stays a bare shape with a nested shop.
  */
-function unwrap(payload: Record<string, unknown>): Record<string, unknown> {
+function unwrap(payload: Record<string, unknown>): { wrapper: string | null; fields: Record<string, unknown> } {
   const keys = Object.keys(payload);
-  if (keys.length !== 1) return payload;
-  const inner = payload[keys[0] as string];
-  return isPlainObject(inner) && Object.keys(inner).some((key) => FIELD_NAMES.has(key)) ? inner : payload;
+  if (keys.length !== 1) return { wrapper: null, fields: payload };
+  const wrapper = keys[0] as string;
+  const inner = payload[wrapper];
+  return isPlainObject(inner) && Object.keys(inner).some((key) => FIELD_NAMES.has(key))
+    ? { wrapper, fields: inner }
+    : { wrapper: null, fields: payload };
 }
 
 const str = (id: Id | null | undefined): string | null => (id === null || id === undefined ? null : String(id));
@@ -122,51 +122,70 @@ function shopOf(f: Fields, ctx: Ctx): GenstoreShopRef | undefined {
 }
 
 function customerOf(f: Fields, ctx: Ctx): GenstoreCustomerRef | undefined {
-  const id = str(f.customer?.id ?? f.customerId);
-  if (id === null) {
-    ctx.addIssue({ code: 'custom', message: 'customer id missing: expected customer.id or customerId' });
-    return undefined;
-  }
-  return {
-    id,
+  const customer: GenstoreCustomerRef = {
+    id: str(f.customer?.id ?? f.customerId),
     email: text(f.customer?.email ?? f.customerEmail),
     phone: text(f.customer?.phone ?? f.customerPhone),
   };
+  if (customer.id === null && customer.email === null && customer.phone === null) {
+    ctx.addIssue({
+      code: 'custom',
+      message: 'customer missing: expected customer.id, .email or .phone (or customerId, customerEmail, customerPhone)',
+    });
+    return undefined;
+  }
+  return customer;
 }
 
-/** Validates the fields of a (possibly wrapped) compliance payload, then hands them to `build`. */
-function complianceSchema<T>(build: (fields: Fields, raw: Record<string, unknown>, ctx: Ctx) => T | undefined) {
+/**
+ * Validates the fields of a (possibly wrapped) compliance payload, refuses one that carries what belongs to another
+ * topic (the topic header is not signed: see compliance-fit.ts), then hands the fields to `build`.
+ */
+function complianceSchema<T>(
+  topic: GenstoreComplianceTopic,
+  build: (fields: Fields, raw: Record<string, unknown>, ctx: Ctx) => T | undefined,
+) {
   return z
     .looseObject({})
-    .transform((raw) => ({ raw, fields: unwrap(raw) }))
-    .pipe(z.object({ raw: z.looseObject({}), fields: fieldsSchema }))
-    .transform(({ raw, fields }, ctx): T => build(fields, raw, ctx) ?? (z.NEVER as T));
+    .transform((raw) => ({ raw, ...unwrap(raw) }))
+    .pipe(z.object({ raw: z.looseObject({}), wrapper: z.string().nullable(), fields: fieldsSchema }))
+    .transform(({ raw, wrapper, fields }, ctx): T => {
+      const foreign = foreignTo(topic, wrapper, fields);
+      if (foreign) {
+        ctx.addIssue({ code: 'custom', message: `not a ${topic} payload: ${foreign}` });
+        return z.NEVER;
+      }
+      return build(fields, raw, ctx) ?? (z.NEVER as T);
+    });
 }
 
 /**
  * `customers/data_request`, normalised to {@link CustomersDataRequestPayload}. Accepts Shopify's flat snake_case
  * (`shop_id`, `shop_domain`, `customer`, `orders_requested`, `data_request.id`) and the camelCase names (`shopId`,
  * `shopDomain`, `customer` or `customerId`/`customerEmail`/`customerPhone`, `ordersRequested`, `dataRequest.id` or
- * `dataRequestId`), flat or inside one wrapper object. A shop id and a customer id are required.
+ * `dataRequestId`), flat or inside one wrapper object. A shop id is required, and a customer id, email or phone.
  */
-export const customersDataRequestSchema = complianceSchema<CustomersDataRequestPayload>((f, raw, ctx) => {
-  const shop = shopOf(f, ctx);
-  const customer = customerOf(f, ctx);
-  if (!shop || !customer) return undefined;
-  return {
-    shop,
-    customer,
-    ordersRequested: list(f.orders_requested, f.ordersRequested),
-    dataRequest: { id: str(f.data_request?.id ?? f.dataRequest?.id ?? f.dataRequestId) },
-    raw,
-  };
-});
+export const customersDataRequestSchema = complianceSchema<CustomersDataRequestPayload>(
+  'customers/data_request',
+  (f, raw, ctx) => {
+    const shop = shopOf(f, ctx);
+    const customer = customerOf(f, ctx);
+    if (!shop || !customer) return undefined;
+    return {
+      shop,
+      customer,
+      ordersRequested: list(f.orders_requested, f.ordersRequested),
+      dataRequest: { id: str(f.data_request?.id ?? f.dataRequest?.id ?? f.dataRequestId) },
+      raw,
+    };
+  },
+);
 
 /**
  * `customers/redact`, normalised to {@link CustomersRedactPayload}. Same shapes as
  * {@link customersDataRequestSchema}, with `orders_to_redact` / `ordersToRedact`.
  */
-export const customersRedactSchema = complianceSchema<CustomersRedactPayload>((f, raw, ctx) => {
+export const customersRedactSchema = complianceSchema<CustomersRedactPayload>('customers/redact', (f, raw, ctx) => {
   const shop = shopOf(f, ctx);
   const customer = customerOf(f, ctx);
   if (!shop || !customer) return undefined;
@@ -174,7 +193,7 @@ export const customersRedactSchema = complianceSchema<CustomersRedactPayload>((f
 });
 
 /** `shop/redact`, normalised to {@link ShopRedactPayload}: `shop_id`/`shop_domain` or `shopId`/`shopDomain`. */
-export const shopRedactSchema = complianceSchema<ShopRedactPayload>((f, raw, ctx) => {
+export const shopRedactSchema = complianceSchema<ShopRedactPayload>('shop/redact', (f, raw, ctx) => {
   const shop = shopOf(f, ctx);
   return shop && { shop, raw };
 });

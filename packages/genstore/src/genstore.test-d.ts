@@ -3,14 +3,17 @@ import { describe, expectTypeOf, it } from 'vitest';
 import { z } from 'zod';
 import {
   type AppUninstalledPayload,
+  type appUninstalledSchema,
   type CustomersDataRequestPayload,
   type CustomersRedactPayload,
   type customersDataRequestSchema,
   type customersRedactSchema,
   type GenstoreEvents,
+  type GenstoreId,
   type GenstoreMeta,
   type GenstoreObjectPayload,
   genstore,
+  genstoreId,
   type ShopRedactPayload,
   type shopRedactSchema,
 } from './index.js';
@@ -21,7 +24,9 @@ describe('handler payload inference', () => {
   it('types compliance payloads as the normalised events', () => {
     r.on('customers/redact', (e) => {
       expectTypeOf(e.payload).toEqualTypeOf<CustomersRedactPayload>();
-      expectTypeOf(e.payload.customer.id).toEqualTypeOf<string>();
+      // Ids are strings, every digit kept; a customer known only by email has a null id.
+      expectTypeOf(e.payload.customer.id).toEqualTypeOf<string | null>();
+      expectTypeOf(e.payload.shop.id).toEqualTypeOf<string>();
       expectTypeOf(e.payload.customer.email).toEqualTypeOf<string | null>();
       expectTypeOf(e.payload.ordersToRedact).toEqualTypeOf<string[]>();
       expectTypeOf(e.name).toEqualTypeOf<'customers/redact'>();
@@ -52,10 +57,26 @@ describe('handler payload inference', () => {
     });
   });
 
-  it('types app/uninstalled as documented', () => {
+  it('types app/uninstalled as one normalised shape, whichever shape arrived', () => {
     r.on('app/uninstalled', (e) => {
       expectTypeOf(e.payload).toEqualTypeOf<AppUninstalledPayload>();
-      expectTypeOf(e.payload.uninstalled.clientId).toEqualTypeOf<string>();
+      expectTypeOf(e.payload.shop.id).toEqualTypeOf<string>();
+      expectTypeOf(e.payload.clientId).toEqualTypeOf<string | null>();
+      // @ts-expect-error the wrapper is read, not passed on (it stays in raw)
+      e.payload.uninstalled;
+    });
+  });
+
+  it('types ids in an object payload as unknown, and genstoreId as string in, string out', () => {
+    r.on('orders/create', (e) => {
+      expectTypeOf(e.payload.id).toEqualTypeOf<unknown>();
+    });
+    expectTypeOf<GenstoreId>().toEqualTypeOf<string | number>();
+    expectTypeOf<z.output<typeof genstoreId>>().toEqualTypeOf<string>();
+    const order = z.looseObject({ id: genstoreId });
+    const r2 = createReceiver({ provider: genstore({ secret: 's', schemas: { 'orders/create': order } }) });
+    r2.on('orders/create', (e) => {
+      expectTypeOf(e.payload.id).toEqualTypeOf<string>();
     });
   });
 
@@ -114,6 +135,7 @@ describe('exported schemas and options', () => {
     expectTypeOf<z.output<typeof customersRedactSchema>>().toEqualTypeOf<CustomersRedactPayload>();
     expectTypeOf<z.output<typeof customersDataRequestSchema>>().toEqualTypeOf<CustomersDataRequestPayload>();
     expectTypeOf<z.output<typeof shopRedactSchema>>().toEqualTypeOf<ShopRedactPayload>();
+    expectTypeOf<z.output<typeof appUninstalledSchema>>().toEqualTypeOf<AppUninstalledPayload>();
     expectTypeOf<GenstoreEvents['shop/redact']>().toEqualTypeOf<ShopRedactPayload>();
   });
 

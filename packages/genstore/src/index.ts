@@ -1,4 +1,5 @@
 export * from './admin/index.js';
+export { type AppUninstalledPayload, appUninstalledSchema } from './app-uninstalled.js';
 export {
   type CustomersDataRequestPayload,
   type CustomersRedactPayload,
@@ -14,11 +15,11 @@ export {
 export { assertComplianceHandlers, findMissingComplianceHandlers } from './compliance-guard.js';
 export { type GenstoreProvider, genstore } from './genstore.js';
 export { GENSTORE_HEADERS } from './headers.js';
+export { type GenstoreId, genstoreId } from './ids.js';
 export type { GenstoreMeta } from './meta.js';
 export { type GenstoreOptions, genstoreOptionsSchema } from './options.js';
 export { computeGenstoreSignature, verifyGenstoreSignature } from './signature.js';
 export {
-  type AppUninstalledPayload,
   GENSTORE_TOPICS,
   type GenstoreEvents,
   type GenstoreEventsWith,

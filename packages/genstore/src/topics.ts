@@ -1,5 +1,6 @@
 import type { PayloadSchema } from '@hookinbox/core';
 import { z } from 'zod';
+import { type AppUninstalledPayload, appUninstalledSchema } from './app-uninstalled.js';
 import {
   type CustomersDataRequestPayload,
   type CustomersRedactPayload,
@@ -14,12 +15,6 @@ import {
  * (option `schemas`) when you rely on fields.
  */
 export type GenstoreObjectPayload = { [key: string]: unknown };
-
-/** `app/uninstalled`, as documented: `{"uninstalled":{"clientId":"58DA…","shopId":"4022054969604"}}`. */
-export type AppUninstalledPayload = {
-  uninstalled: { clientId: string; shopId: string | number; [key: string]: unknown };
-  [key: string]: unknown;
-};
 
 const looseObject = z.looseObject({});
 
@@ -36,10 +31,6 @@ const OBJECT: PayloadSchema<GenstoreObjectPayload> = {
   },
 };
 const object = () => OBJECT;
-
-const appUninstalledSchema = z.looseObject({
-  uninstalled: z.looseObject({ clientId: z.string(), shopId: z.union([z.string(), z.number()]) }),
-});
 
 /**
  * The topic catalogue: every topic the Genstore docs mention, with the schema its payload is checked against.
