@@ -5,6 +5,7 @@ import {
   createReceiver,
   ERROR_CODES,
   type Provider,
+  parseJsonSafe,
   type Receiver,
   type ReceiverOptions,
   silentLogger,
@@ -234,14 +235,17 @@ const genstoreKit: ProviderKit = {
       req,
       valid: true,
       expectName: c.topic,
-      // What the body means as JSON once `__proto__` keys are dropped (and -0 written as 0): the documented parse.
-      ...(schema === undefined ? { expectPayload: JSON.parse(JSON.stringify(payload), dropProto) } : {}),
+      // What the body means to the documented parse: polluting keys dropped, -0 written as 0, integers beyond 2^53 kept
+      // as strings.
+      ...(schema === undefined ? { expectPayload: documented(JSON.stringify(payload)) } : {}),
     };
   },
 };
 
-function dropProto(key: string, value: unknown) {
-  return key === '__proto__' ? undefined : value;
+function documented(text: string): unknown {
+  const parsed = parseJsonSafe(text);
+  if (!parsed.ok) throw new Error(`the generated body is not JSON: ${parsed.reason}`);
+  return parsed.value;
 }
 
 function computeHex(b: Buffer) {

@@ -1,3 +1,4 @@
+import { sha256Hex } from '@hookinbox/core';
 import { describe, expect, it } from 'vitest';
 import { redisUrl, uniquePrefix } from '../helpers/redis.js';
 import { genstoreRequest, receiverProcesses, send, startReceiverProcess, type TestRequest } from './support.js';
@@ -15,29 +16,27 @@ async function start(env: Record<string, string>) {
   return p;
 }
 
-/** A delivery whose handler works `sleepMs`; its dedupe key is its webhook id. */
-const delivery = (id: string, sleepMs: number): TestRequest =>
-  genstoreRequest({
-    secret: SECRET,
-    body: JSON.stringify({ id, sleepMs }),
-    headers: { 'x-genstore-webhook-id': id },
-  });
+const SLEEP_MS: Record<string, number> = { 'short-1': 300, 'long-1': 60_000, 'after-sigterm': 0, 'quick-1': 200 };
+const bodyOf = (id: string) => JSON.stringify({ id, sleepMs: SLEEP_MS[id] });
+
+/** A delivery whose handler works as long as SLEEP_MS says. */
+const delivery = (id: string): TestRequest =>
+  genstoreRequest({ secret: SECRET, body: bodyOf(id), headers: { 'x-genstore-webhook-id': id } });
+/** Its event id: the provider's dedupe key, a digest of topic and body. */
+const key = (id: string) => `genstore:sha256:${sha256Hex('orders/create', Buffer.from(bodyOf(id)))}`;
 
 describe('SIGTERM on a receiver process', () => {
   it('with handlers in flight: new deliveries get 503 closing, short handlers finish, the one that cannot is named in the log, exit code 0', async () => {
     const p = await start({ CLOSE_TIMEOUT_MS: '1500' });
-    for (const [id, ms] of [
-      ['short-1', 300],
-      ['long-1', 60_000],
-    ] as const) {
-      expect((await send(p.port, delivery(id, ms))).status).toBe(200);
-      await p.waitFor((r) => r.type === 'started' && r.id === `genstore:webhook:${id}`);
+    for (const id of ['short-1', 'long-1']) {
+      expect((await send(p.port, delivery(id))).status).toBe(200);
+      await p.waitFor((r) => r.type === 'started' && r.id === key(id));
     }
 
     const signalled = performance.now();
     p.child.kill('SIGTERM');
     await p.waitFor((r) => r.type === 'closing');
-    const refused = await send(p.port, delivery('after-sigterm', 0));
+    const refused = await send(p.port, delivery('after-sigterm'));
     expect(refused.status).toBe(503);
     expect(JSON.parse(refused.text).error.code).toBe('closing');
     expect(refused.headers['retry-after']).toBeDefined();
@@ -48,29 +47,27 @@ describe('SIGTERM on a receiver process', () => {
     expect(performance.now() - signalled).toBeLessThan(10_000);
 
     const handled = p.reports.filter((r) => r.type === 'handled').map((r) => (r as { id: string }).id);
-    expect(handled).toEqual(['genstore:webhook:short-1']);
+    expect(handled).toEqual([key('short-1')]);
     const closed = p.reports.find((r) => r.type === 'closed');
     expect(closed).toEqual({
       type: 'closed',
       drained: false,
-      pending: [{ name: 'orders/create', id: 'genstore:webhook:long-1' }],
+      pending: [{ name: 'orders/create', id: key('long-1') }],
     });
     // The operator finds the unfinished delivery by name in the process's log, and nothing about the rest.
     const log = p.output();
-    expect(log).toContain('orders/create genstore:webhook:long-1');
-    expect(log).not.toContain('genstore:webhook:short-1');
-    expect(p.reports.some((r) => r.type === 'started' && r.id === 'genstore:webhook:after-sigterm')).toBe(false);
+    expect(log).toContain(`orders/create ${key('long-1')}`);
+    expect(log).not.toContain(key('short-1'));
+    expect(p.reports.some((r) => r.type === 'started' && r.id === key('after-sigterm'))).toBe(false);
   }, 30_000);
 
   it('with handlers that finish within the timeout: drained, nothing reported pending, exit code 0', async () => {
     const p = await start({ CLOSE_TIMEOUT_MS: '5000' });
-    expect((await send(p.port, delivery('quick-1', 200))).status).toBe(200);
-    await p.waitFor((r) => r.type === 'started' && r.id === 'genstore:webhook:quick-1');
+    expect((await send(p.port, delivery('quick-1'))).status).toBe(200);
+    await p.waitFor((r) => r.type === 'started' && r.id === key('quick-1'));
     p.child.kill('SIGTERM');
     expect(await p.exited).toEqual({ code: 0, signal: null });
-    expect(p.reports.filter((r) => r.type === 'handled')).toEqual([
-      { type: 'handled', id: 'genstore:webhook:quick-1' },
-    ]);
+    expect(p.reports.filter((r) => r.type === 'handled')).toEqual([{ type: 'handled', id: key('quick-1') }]);
     expect(p.reports.find((r) => r.type === 'closed')).toEqual({ type: 'closed', drained: true, pending: [] });
     expect(p.output()).not.toContain('unfinished');
   }, 30_000);

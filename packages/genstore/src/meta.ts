@@ -5,7 +5,7 @@
 export interface GenstoreMeta {
   /** The shop that sent the delivery (`x-genstore-shop-domain`), e.g. `my-shop.genmystore.com`. */
   shopDomain?: string;
-  /** `x-genstore-webhook-id`: the delivery's id, when Genstore sends one. Preferred dedupe key. */
+  /** `x-genstore-webhook-id`: the delivery's id, when Genstore sends one. Unsigned, so not the dedupe key. */
   webhookId?: string;
   /** `x-genstore-event-id`: the id of the event behind the delivery, when sent. */
   eventId?: string;
