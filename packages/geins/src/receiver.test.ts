@@ -135,4 +135,25 @@ describe('geins through createReceiver().handle()', () => {
   it('subEntity() needs at least one name', () => {
     expect(() => (subEntity as (...names: string[]) => unknown)()).toThrow('needs one or more sub-entity names');
   });
+  it.each([
+    ['the default Body template', {}, '{"entity":"Order","action":"create","id":"7"}'],
+    [
+      'a Body template with entity and action fixed',
+      { bodyTemplate: '{"order_id":"{{id}}"}', entity: 'Order', action: 'create' },
+      '{"order_id":"7"}',
+    ],
+  ])('a body with a leading UTF-8 byte order mark is read once authenticated (%s)', async (_name, options, text) => {
+    const receiver = createReceiver({
+      provider: geins({ secret: SECRET, ...options }),
+      logger: silentLogger,
+      ack: { mode: 'after-handlers' },
+    });
+    const seen: string[][] = [];
+    receiver.on('Order.create', (event) => void seen.push(event.payload.ids));
+    const body = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(text)]);
+    const res = await receiver.handle({ ...delivery(''), body });
+    expect(res.status).toBe(200);
+    expect(seen).toEqual([['7']]);
+    await receiver.close();
+  });
 });
