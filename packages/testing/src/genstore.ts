@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 
 export { genstoreSamples } from './genstore-samples.js';
+export { type ShopifyHmacVector, type ShopifySample, shopifyHmacVectors, shopifySamples } from './genstore-shopify.js';
 
 /**
  * Base64 HMAC-SHA256 of `body` keyed with `secret`: the `X-Genstore-Hmac-Sha256` value Genstore would send.

@@ -4,6 +4,10 @@ export {
   type GenstoreTestDelivery,
   genstoreDelivery,
   genstoreSamples,
+  type ShopifyHmacVector,
+  type ShopifySample,
+  shopifyHmacVectors,
+  shopifySamples,
   signGenstore,
 } from './genstore.js';
 export { samples } from './samples.js';
