@@ -1,4 +1,4 @@
-import { createReceiver, type Logger, sha256Hex } from '@hookinbox/core';
+import { createReceiver, type Logger } from '@hookinbox/core';
 import { geins } from '@hookinbox/geins';
 import { genstore } from '@hookinbox/genstore';
 import { describe, expect, it, vi } from 'vitest';
@@ -32,11 +32,8 @@ describe('replayed deliveries', () => {
     await receiver.close();
   });
 
-  it('a Genstore replay under a fresh, unsigned x-genstore-webhook-id is a duplicate when dedupeKey hashes topic and body', async () => {
-    const receiver = createReceiver({
-      provider: genstore({ secret: SECRET, dedupeKey: (d, topic) => `genstore:sha256:${sha256Hex(topic, d.body)}` }),
-      logger: quiet,
-    });
+  it('a Genstore replay under a fresh, unsigned x-genstore-webhook-id is a duplicate (the key is a digest of topic and body)', async () => {
+    const receiver = createReceiver({ provider: genstore({ secret: SECRET }), logger: quiet });
     const events: { name: string }[] = [];
     receiver.on('*', (event) => {
       events.push(event);
