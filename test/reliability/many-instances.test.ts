@@ -1,5 +1,5 @@
 import { Agent } from 'node:http';
-import { sha256Hex } from '@hookinbox/core';
+import { genstoreEventKey } from '@hookinbox/genstore';
 import { describe, expect, it, vi } from 'vitest';
 import { redisUrl, uniquePrefix } from '../helpers/redis.js';
 import {
@@ -32,8 +32,8 @@ async function instances(label: string, envs: Record<string, string>[]) {
 
 const delivery = (body: object): TestRequest =>
   genstoreRequest({ secret: SECRET, topic: TOPIC, body: JSON.stringify(body) });
-/** Without an id header, Genstore deliveries are deduplicated on a hash of topic and raw body. */
-const keyOf = (req: TestRequest) => `genstore:sha256:${sha256Hex(TOPIC, req.body)}`;
+/** Genstore deliveries are deduplicated on topic and body (through the body's HMAC). */
+const keyOf = (req: TestRequest) => genstoreEventKey(TOPIC, req.body, SECRET);
 
 const handledBy = (p: ReceiverProcess) =>
   p.reports.filter((r): r is { type: 'handled'; id: string } => r.type === 'handled').map((r) => r.id);

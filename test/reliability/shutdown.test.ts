@@ -1,4 +1,4 @@
-import { sha256Hex } from '@hookinbox/core';
+import { genstoreEventKey } from '@hookinbox/genstore';
 import { describe, expect, it } from 'vitest';
 import { redisUrl, uniquePrefix } from '../helpers/redis.js';
 import { genstoreRequest, receiverProcesses, send, startReceiverProcess, type TestRequest } from './support.js';
@@ -22,8 +22,8 @@ const bodyOf = (id: string) => JSON.stringify({ id, sleepMs: SLEEP_MS[id] });
 /** A delivery whose handler works as long as SLEEP_MS says. */
 const delivery = (id: string): TestRequest =>
   genstoreRequest({ secret: SECRET, body: bodyOf(id), headers: { 'x-genstore-webhook-id': id } });
-/** Its event id: the provider's dedupe key, a digest of topic and body. */
-const key = (id: string) => `genstore:sha256:${sha256Hex('orders/create', Buffer.from(bodyOf(id)))}`;
+/** Its event id: the provider's dedupe key, from topic and body. */
+const key = (id: string) => genstoreEventKey('orders/create', bodyOf(id), SECRET);
 
 describe('SIGTERM on a receiver process', () => {
   it('with handlers in flight: new deliveries get 503 closing, short handlers finish, the one that cannot is named in the log, exit code 0', async () => {

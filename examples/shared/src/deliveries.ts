@@ -10,7 +10,7 @@ export interface SignedRequest {
 export interface GenstoreRequestOptions {
   /** `X-Genstore-Shop-Domain`. */
   shopDomain?: string;
-  /** `X-Genstore-Webhook-Id`: the delivery id, when the sender gives one (the dedupe key then). */
+  /** `X-Genstore-Webhook-Id`: the delivery id, when the sender gives one (unsigned: not the dedupe key). */
   webhookId?: string;
   /** Sign with this instead of the real secret: a forged delivery. */
   signWith?: string;

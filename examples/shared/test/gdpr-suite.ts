@@ -5,6 +5,7 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { genstoreEventKey } from '@hookinbox/genstore';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deleteKeys, redisUrl, uniquePrefix } from '../../../test/helpers/redis.js';
@@ -203,8 +204,9 @@ export function describeGdprExample<A extends ExampleApp>(subject: ExampleUnderT
         const text = await readFile(path, 'utf8');
         await genstore('orders/create', { order: { id: 'A3', shopId: shop.id, customer: { id: '501' } } });
 
-        // Another delivery id, so the dedupe store does not recognise it; the request id does.
-        const second = await genstore('customers/data_request', dataRequest(shop, 'DR-2'), { webhookId: randomUUID() });
+        // Another body (the dedupe key is a digest of it), so the dedupe store does not recognise it; the request id does.
+        const again = { ...dataRequest(shop, 'DR-2'), note: 'asked again' };
+        const second = await genstore('customers/data_request', again, { webhookId: randomUUID() });
         expect(json(second)).toEqual({ ok: true });
         expect(await exportFiles(shop.id)).toEqual(['DR-2.json']);
         expect(await readFile(path, 'utf8')).toBe(text);
@@ -251,7 +253,11 @@ export function describeGdprExample<A extends ExampleApp>(subject: ExampleUnderT
 
         // The same delivery again, then the same redaction as a new delivery: nothing more changes.
         expect(json(await genstore('customers/redact', redact))).toEqual({ ok: true, duplicate: true });
-        const renewed = await genstore('customers/redact', redact, { webhookId: randomUUID() });
+        const renewed = await genstore(
+          'customers/redact',
+          { ...redact, note: 'asked again' },
+          { webhookId: randomUUID() },
+        );
         expect(json(renewed)).toEqual({ ok: true });
         expect(await shopRows(shop.id)).toEqual(left);
       });
@@ -283,7 +289,7 @@ export function describeGdprExample<A extends ExampleApp>(subject: ExampleUnderT
         expect(existsSync(join(exportsDir, shop.id))).toBe(false);
         expect(await shopRows(other.id)).toEqual(otherBefore);
 
-        const again = await genstore('shop/redact', redact, { webhookId: randomUUID() });
+        const again = await genstore('shop/redact', { ...redact, note: 'asked again' }, { webhookId: randomUUID() });
         expect(again.status).toBe(200);
         expect(await shopRows(shop.id)).toEqual(empty);
         expect(await shopRows(other.id)).toEqual(otherBefore);
@@ -431,7 +437,8 @@ export function describeGdprExample<A extends ExampleApp>(subject: ExampleUnderT
           const delivery = { order: { id: 'R1', shopId: shop.id } };
           const webhookId = randomUUID();
           expect(json(await genstore('orders/create', delivery, { webhookId }, one))).toEqual({ ok: true });
-          expect(await client.get(`${prefix}genstore:webhook:${webhookId}`)).toBe('1');
+          const key = genstoreEventKey('orders/create', JSON.stringify(delivery), SECRET);
+          expect(await client.get(`${prefix}${key}`)).toBe('1');
           expect(json(await genstore('orders/create', delivery, { webhookId }, two))).toEqual({
             ok: true,
             duplicate: true,

@@ -208,9 +208,9 @@ describe('genstore() dedupe key', () => {
   const provider = genstore({ secret: SECRET });
   const ids = { 'x-genstore-webhook-id': 'wh-1', 'x-genstore-event-id': 'ev-1' };
 
-  it('is a SHA-256 of topic and raw body, whatever the unsigned id headers say', () => {
+  it("is a SHA-256 of topic and the body's HMAC, whatever the unsigned id headers say", () => {
     const key = provider.verify(delivery()).dedupeKey;
-    expect(key).toBe(`genstore:sha256:${sha256Hex('orders/create', Buffer.from(BODY))}`);
+    expect(key).toBe(`genstore:hmac:${sha256Hex('orders/create', sign(BODY))}`);
     expect(provider.verify(delivery({ headers: ids })).dedupeKey).toBe(key);
   });
 
@@ -220,6 +220,14 @@ describe('genstore() dedupe key', () => {
       delivery({ headers: { 'x-genstore-webhook-id': 'wh-fresh', 'x-genstore-event-id': 'ev-fresh' } }),
     ).dedupeKey;
     expect(resent).toBe(first);
+  });
+
+  it('a retry signed with any configured secret: the key follows the signing secret', () => {
+    const rotating = genstore({ secrets: ['new-secret', SECRET] });
+    const byOld = rotating.verify(delivery()).dedupeKey;
+    expect(byOld).toBe(provider.verify(delivery()).dedupeKey);
+    const byNew = rotating.verify(delivery({ headers: { 'x-genstore-hmac-sha256': sign(BODY, 'new-secret') } }));
+    expect(byNew.dedupeKey).not.toBe(byOld);
   });
 
   it('other bytes are another event; the same bytes under another topic too (one order, created and paid)', () => {

@@ -8,12 +8,12 @@ import {
   type RawDelivery,
   type VerifiedDelivery,
 } from '@hookinbox/core';
-import { topicBodyDigest } from './body-digest.js';
 import { assertComplianceHandlers } from './compliance-guard.js';
+import { eventKey } from './event-key.js';
 import { GENSTORE_HEADERS as H } from './headers.js';
 import type { GenstoreMeta } from './meta.js';
 import { type GenstoreOptions, genstoreOptionsSchema } from './options.js';
-import { hmacSha256, verifyWith } from './signature.js';
+import { hmacSha256, matchSignature } from './signature.js';
 import { type GenstoreEventsWith, type GenstoreSchemas, genstoreSchemas } from './topics.js';
 
 /**
@@ -56,7 +56,7 @@ export function genstore<const S extends GenstoreSchemas = {}>(
   const customKey = opts.dedupeKey;
   const requireCompliance = opts.requireComplianceHandlers;
 
-  const dedupeKeyOf = (delivery: RawDelivery, topic: string): string => {
+  const dedupeKeyOf = (delivery: RawDelivery, topic: string, bodyMac: string): string => {
     if (customKey) {
       const key = customKey(delivery, topic);
       if (typeof key !== 'string' || key.length === 0) {
@@ -68,7 +68,7 @@ export function genstore<const S extends GenstoreSchemas = {}>(
     // unsigned, so a captured body resent under a fresh id must land on the same key. The topic (unsigned too) is kept
     // in the key because one resource's events can share a body (orders/create and orders/paid of an order paid at
     // checkout); a body relabelled under another topic is met by the compliance schemas instead (SECURITY.md).
-    return `genstore:sha256:${topicBodyDigest(topic, delivery.body)}`;
+    return eventKey(topic, bodyMac);
   };
 
   return {
@@ -84,8 +84,8 @@ export function genstore<const S extends GenstoreSchemas = {}>(
       if (!signature) {
         throw new HookinboxError('missing_signature', `@hookinbox/genstore: the ${H.hmac} header is missing`);
       }
-      const secretIndex = verifyWith(body, signature, macs);
-      if (secretIndex === -1) {
+      const { index: secretIndex, digest: bodyMac } = matchSignature(body, signature, macs);
+      if (bodyMac === null) {
         throw new HookinboxError(
           'invalid_signature',
           '@hookinbox/genstore: the signature does not match the body under any configured secret',
@@ -110,7 +110,7 @@ export function genstore<const S extends GenstoreSchemas = {}>(
       if (apiVersion) meta.apiVersion = apiVersion;
       const triggeredAt = getHeader(headers, H.triggeredAt);
       if (triggeredAt) meta.triggeredAt = triggeredAt;
-      return { name: topic, dedupeKey: dedupeKeyOf(delivery, topic), payload: json.value, meta };
+      return { name: topic, dedupeKey: dedupeKeyOf(delivery, topic, bodyMac), payload: json.value, meta };
     },
     schemaFor: (topic) => schemas.get(topic),
     checkHandlers(patterns) {

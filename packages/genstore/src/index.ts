@@ -13,6 +13,7 @@ export {
   shopRedactSchema,
 } from './compliance.js';
 export { assertComplianceHandlers, findMissingComplianceHandlers } from './compliance-guard.js';
+export { genstoreEventKey } from './event-key.js';
 export { type GenstoreProvider, genstore } from './genstore.js';
 export { GENSTORE_HEADERS } from './headers.js';
 export { type GenstoreId, genstoreId } from './ids.js';

@@ -40,15 +40,29 @@ export function verifyGenstoreSignature(body: Buffer, header: string, secrets: r
  * @internal
  */
 export function verifyWith(body: Buffer, header: string, macs: readonly ((body: Buffer) => string)[]): number {
+  return matchSignature(body, header, macs).index;
+}
+
+/**
+ * {@link verifyWith}, with the digest that matched (the body's HMAC under that secret, in base64), or `null`.
+ *
+ * @internal
+ */
+export function matchSignature(
+  body: Buffer,
+  header: string,
+  macs: readonly ((body: Buffer) => string)[],
+): { index: number; digest: string | null } {
+  const none = { index: -1, digest: null };
   const value = header.trim();
   // A digest's length is public, so refusing any other length first leaks nothing.
-  if (value.length < DIGEST_CHARS || value.length > DIGEST_CHARS + 2) return -1;
-  for (let i = DIGEST_CHARS; i < value.length; i++) if (value.charCodeAt(i) !== PAD) return -1;
-  let matched = -1;
+  if (value.length < DIGEST_CHARS || value.length > DIGEST_CHARS + 2) return none;
+  for (let i = DIGEST_CHARS; i < value.length; i++) if (value.charCodeAt(i) !== PAD) return none;
+  let matched: { index: number; digest: string | null } = none;
   // Every secret is tried, so the time taken does not reveal which one matched.
   for (let i = 0; i < macs.length; i++) {
     const expected = (macs[i] as (body: Buffer) => string)(body);
-    if (sameDigest(value, expected) && matched === -1) matched = i;
+    if (sameDigest(value, expected) && matched.index === -1) matched = { index: i, digest: expected };
   }
   return matched;
 }
