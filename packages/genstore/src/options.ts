@@ -48,9 +48,9 @@ export interface GenstoreOptions<S extends GenstoreSchemas = {}> {
    */
   schemas?: S;
   /**
-   * The key under which a delivery is deduplicated. Default: a SHA-256 of the topic and the body's HMAC
-   * (`genstore:hmac:…`, see `genstoreEventKey`): a retry resends the same bytes, and the id headers are not signed, so
-   * they are not used.
+   * The key under which a delivery is deduplicated. Default: the topic and the body's HMAC (its first half:
+   * `genstore:hmac:<topic>:<22 characters>`, see `genstoreEventKey`): a retry resends the same bytes, and the id
+   * headers are not signed, so they are not used.
    */
   dedupeKey?: (delivery: RawDelivery, topic: string) => string;
   /**
