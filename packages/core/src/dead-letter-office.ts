@@ -2,7 +2,7 @@ import { type DeadLetter, type DeadLetterSink, storeDelivery, storeEvent, storeF
 import type { Monitor } from './monitor.js';
 import type { HandlerFailure } from './receiver-types.js';
 import type { AnyEvent } from './routes.js';
-import type { Logger, RawDelivery } from './types.js';
+import type { Logger, Provider, RawDelivery } from './types.js';
 
 /**
  * Writes the dead letters: parked deliveries (authentic, not processable) and events whose handlers failed every
@@ -12,19 +12,25 @@ export class DeadLetterOffice {
   constructor(
     readonly sink: DeadLetterSink,
     private readonly monitor: Monitor,
-    private readonly provider: string,
+    private readonly provider: Pick<Provider, 'name' | 'redact'>,
   ) {}
+
+  /** The delivery as a letter keeps it: without the credentials the provider names. */
+  private store(delivery: RawDelivery) {
+    const { redact } = this.provider;
+    return redact ? storeDelivery(redact(delivery), true) : storeDelivery(delivery);
+  }
 
   /** Park an authentic delivery that cannot be processed. Rejects or throws when the sink could not keep it. */
   park(event: AnyEvent, delivery: RawDelivery, reason: string, log: Logger): void | Promise<void> {
     const letter: DeadLetter = {
       kind: 'parked',
       id: event.id,
-      provider: this.provider,
+      provider: this.provider.name,
       name: event.name,
       reason,
       receivedAt: event.receivedAt.toISOString(),
-      delivery: storeDelivery(delivery),
+      delivery: this.store(delivery),
     };
     this.monitor.parked(letter, log);
     return this.sink.put(letter);
@@ -39,14 +45,14 @@ export class DeadLetterOffice {
     const letter: DeadLetter = {
       kind: 'failed',
       id: event.id,
-      provider: this.provider,
+      provider: this.provider.name,
       name: event.name,
       reason: `${failures.length === 1 ? 'a handler' : 'handlers'} failed every attempt`,
       receivedAt: event.receivedAt.toISOString(),
       event: storeEvent(event),
       failures: storeFailures(failures),
     };
-    if (delivery) letter.delivery = storeDelivery(delivery);
+    if (delivery) letter.delivery = this.store(delivery);
     return Promise.resolve()
       .then(() => this.sink.put(letter))
       .catch((error: unknown) => {

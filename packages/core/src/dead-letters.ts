@@ -8,6 +8,11 @@ export interface StoredDelivery {
   headers: Record<string, string | string[]>;
   /** The exact body bytes, base64. */
   body: string;
+  /**
+   * The provider removed its credentials before the delivery was kept (a shared secret must not rest in a sink): a
+   * replay takes it as authenticated when it first arrived, and checks everything else.
+   */
+  redacted?: true;
 }
 
 /** An event as JSON: `receivedAt` as an ISO string. */
@@ -87,13 +92,20 @@ export function createMemoryDeadLetters(options: { max?: number } = {}): MemoryD
 }
 
 /** The delivery as JSON; the body as base64 of its exact bytes. */
-export function storeDelivery(delivery: RawDelivery): StoredDelivery {
+export function storeDelivery(delivery: RawDelivery, redacted = false): StoredDelivery {
   const headers: StoredDelivery['headers'] = {};
   for (const name in delivery.headers) {
     const value = delivery.headers[name];
     if (value !== undefined) headers[name] = value;
   }
-  return { method: delivery.method, url: delivery.url, headers, body: Buffer.from(delivery.body).toString('base64') };
+  const stored: StoredDelivery = {
+    method: delivery.method,
+    url: delivery.url,
+    headers,
+    body: Buffer.from(delivery.body).toString('base64'),
+  };
+  if (redacted) stored.redacted = true;
+  return stored;
 }
 
 /** A stored delivery back as the receiver takes it. */

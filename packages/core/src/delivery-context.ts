@@ -36,6 +36,8 @@ export class DeliveryContext {
   token: string | undefined = undefined;
   /** A replay: the handlers run before the answer, with their retries, whatever the acknowledgement mode. */
   replay = false;
+  /** A replayed delivery kept without its credentials: authenticated when it first arrived. */
+  authenticated = false;
   outcome: Outcome = 'acknowledged';
 
   constructor(

@@ -58,6 +58,7 @@ export type {
   Provider,
   RawDelivery,
   VerifiedDelivery,
+  VerifyOptions,
   WebhookEvent,
   WebhookResponse,
 } from './types.js';

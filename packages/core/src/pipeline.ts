@@ -85,7 +85,8 @@ export class Pipeline {
     let verified: ReturnType<Provider['verify']>;
     try {
       const headers = lowerCased ? delivery.headers : lowerCaseHeaders(delivery.headers);
-      verified = this.parts.provider.verify(headers === delivery.headers ? delivery : { ...delivery, headers });
+      const copy = headers === delivery.headers ? delivery : { ...delivery, headers };
+      verified = ctx.authenticated ? this.parts.provider.verify(copy, AUTHENTICATED) : this.parts.provider.verify(copy);
     } catch (error) {
       return this.unauthentic(error, ctx);
     }
@@ -180,6 +181,8 @@ export class Pipeline {
     return response;
   }
 }
+
+const AUTHENTICATED = Object.freeze({ authenticated: true });
 
 /** Node already lower-cases header names; deliveries built by hand may not. */
 function lowerCaseHeaders(headers: RawDelivery['headers']): RawDelivery['headers'] {

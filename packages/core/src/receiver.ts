@@ -44,7 +44,7 @@ export function createReceiver<P extends Provider<any, any, any>>(
   const inFlight = new InFlight(monitor);
   const claims = new Claims(opts.store ?? createMemoryStore(), opts.dedupe, monitor);
   const sink = (opts.deadLetters as DeadLetterSink | undefined) ?? createMemoryDeadLetters();
-  const letters = new DeadLetterOffice(sink, monitor, provider.name);
+  const letters = new DeadLetterOffice(sink, monitor, provider);
   const runner = new HandlerRunner(routes, opts.retry, claims, monitor, letters, inFlight.signal);
   const attempts = opts.retry.attempts;
   const answerer = new Answerer({

@@ -30,6 +30,7 @@ export async function replay(parts: ReplayParts, letter: DeadLetter): Promise<Re
   if (letter.delivery) {
     const ctx = new DeliveryContext(restoreDelivery(letter.delivery), logger, performance.now());
     ctx.replay = true;
+    ctx.authenticated = letter.delivery.redacted === true;
     // Stored headers keep the names they arrived with: lower-cased by the pipeline as any hand-built delivery.
     const response = await parts.pipeline.run(ctx, false);
     const failures: HandlerFailure[] = [];

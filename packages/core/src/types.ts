@@ -36,6 +36,15 @@ export interface VerifiedDelivery<TMeta = Record<string, unknown>> {
   unprocessable?: string;
 }
 
+/** How {@link Provider.verify} is called. */
+export interface VerifyOptions {
+  /**
+   * The delivery was authenticated when it first arrived and was kept redacted (see {@link Provider.redact}): check
+   * everything but the credential it no longer carries.
+   */
+  authenticated?: boolean;
+}
+
 /** The part of a zod schema the core uses; any schema with `safeParse` fits. */
 export interface PayloadSchema<T = unknown> {
   safeParse(value: unknown): { success: true; data: T } | { success: false; error: unknown };
@@ -56,7 +65,14 @@ export interface Provider<TEvents extends EventMap = EventMap, TMeta = Record<st
    * Authenticate and parse. Throw a {@link HookinboxError} to refuse the delivery (401, 400, …); return the
    * verified delivery otherwise. Authentication must come first: an unauthenticated body is never parsed.
    */
-  verify(delivery: RawDelivery): VerifiedDelivery<TMeta> | Promise<VerifiedDelivery<TMeta>>;
+  verify(delivery: RawDelivery, options?: VerifyOptions): VerifiedDelivery<TMeta> | Promise<VerifiedDelivery<TMeta>>;
+  /**
+   * The delivery without its credentials (a shared secret in a header or the query), as a dead letter keeps it: a
+   * secret must not rest in a database or a queue. A provider whose deliveries carry no secret (a signature is none)
+   * leaves this out, and a replay authenticates again with the current secrets. One that redacts is later given the
+   * redacted delivery with `{ authenticated: true }`: it was authenticated when it arrived.
+   */
+  redact?(delivery: RawDelivery): RawDelivery;
   /** The schema for a routing name, if the provider has one. Returning undefined accepts the payload as is. */
   schemaFor?(name: string): PayloadSchema | undefined;
   /**

@@ -1,4 +1,4 @@
-import { getHeader, type Headers, HookinboxError, safeEqual } from '@hookinbox/core';
+import { getHeader, type Headers, HookinboxError, type RawDelivery, safeEqual } from '@hookinbox/core';
 
 /** Where the shared secret travels, and which secrets are accepted. */
 export interface SecretCheckOptions {
@@ -48,4 +48,40 @@ export function createSecretCheck(options: SecretCheckOptions): (headers: Header
     }
     return matched;
   };
+}
+
+/**
+ * The delivery without the shared secret, as a dead letter keeps it: the header or query parameter it is configured in
+ * is dropped, and so is any other header or query parameter whose value holds one of the secrets (a merchant may have
+ * put it in two places). Other query parameters stay as sent, in order.
+ */
+export function redactSecret(delivery: RawDelivery, options: SecretCheckOptions): RawDelivery {
+  const { secrets, query } = options;
+  const header = query === undefined ? (options.header ?? 'authorization') : undefined;
+  const holdsSecret = (value: string) => secrets.some((secret) => value.includes(secret));
+  const headers: RawDelivery['headers'] = {};
+  for (const [name, value] of Object.entries(delivery.headers)) {
+    if (name === header || value === undefined) continue;
+    if ((Array.isArray(value) ? value : [value]).some(holdsSecret)) continue;
+    headers[name] = value;
+  }
+  const q = delivery.url.indexOf('?');
+  if (q === -1) return { ...delivery, headers };
+  const kept = delivery.url
+    .slice(q + 1)
+    .split('&')
+    .filter((pair) => {
+      const [name = '', value = ''] = pair.split('=').map(decodeQueryPart);
+      return name !== query && !holdsSecret(value);
+    });
+  const path = delivery.url.slice(0, q);
+  return { ...delivery, headers, url: kept.length > 0 ? `${path}?${kept.join('&')}` : path };
+}
+
+function decodeQueryPart(part: string): string {
+  try {
+    return decodeURIComponent(part.replace(/\+/g, ' '));
+  } catch {
+    return part;
+  }
 }

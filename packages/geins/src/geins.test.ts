@@ -157,44 +157,56 @@ describe('geins: routing names', () => {
     });
   });
 
-  it('refuses (400) an empty entity, or one that is not a name', () => {
-    expect(
-      refused(() => provider().verify(delivery({ body: '{"entity":"","action":"create","id":"1"}' }))).message,
-    ).toBe('@hookinbox/geins: {{entity}} is empty in this delivery');
-    const error = refused(() =>
-      provider().verify(delivery({ body: '{"entity":"Order.x","action":"create","id":"1"}' })),
+  // Authentic deliveries the templates cannot read are parked (the receiver keeps them and answers 200), not refused:
+  // Geins would resend the same rendering until it gives up. `unprocessable` says why; the dedupe key still holds.
+  const unprocessable = (d: ReturnType<typeof delivery>, p = provider()) => {
+    const verified = p.verify(d);
+    expect(verified.payload).toBeUndefined();
+    expect(verified.dedupeKey).toMatch(/^geins:/);
+    return verified.unprocessable;
+  };
+
+  it('parks an empty entity, or one that is not a name', () => {
+    expect(unprocessable(delivery({ body: '{"entity":"","action":"create","id":"1"}' }))).toBe(
+      '{{entity}} is empty in this delivery',
     );
-    expect(error.code).toBe('invalid_body');
-    expect(error.status).toBe(400);
+    expect(unprocessable(delivery({ body: '{"entity":"Order.x","action":"create","id":"1"}' }))).toBe(
+      '{{entity}} is not a name (letters, digits, _ or -)',
+    );
   });
 
-  it('refuses (400) a body that does not match the Body template', () => {
-    const error = refused(() => provider().verify(delivery({ body: '{"order_id":"1"}' })));
-    expect(error.code).toBe('invalid_body');
-    expect(error.message).toBe('@hookinbox/geins: the body does not match the Body template: $.entity is missing');
+  it('parks a body that does not match the Body template (the merchant edited it in Geins)', () => {
+    expect(unprocessable(delivery({ body: '{"order_id":"1"}' }))).toBe(
+      'the body does not match the Body template: $.entity is missing',
+    );
   });
 
-  it('refuses (400) a body that is not JSON, and an empty one', () => {
-    expect(refused(() => provider().verify(delivery({ body: '{"entity":' }))).code).toBe('invalid_body');
-    expect(refused(() => provider().verify(delivery({ body: '' }))).message).toContain('the body is empty');
+  it('parks a body that is not JSON, and an empty one', () => {
+    expect(unprocessable(delivery({ body: '{"entity":' }))).toBe('the body is not valid JSON');
+    expect(unprocessable(delivery({ body: '' }))).toContain('the body is empty');
   });
 
-  it('refuses (400) a placeholder with two different values in one delivery', () => {
+  it('parks a delivery with a placeholder that has two different values', () => {
     const p = provider({
       urlTemplate: '/hooks/{{entity}}',
       bodyTemplate: '{"entity":"{{entity}}","action":"{{action}}"}',
     });
-    const error = refused(() =>
-      p.verify(delivery({ url: '/hooks/Order', body: '{"entity":"Brand","action":"create"}' })),
+    expect(unprocessable(delivery({ url: '/hooks/Order', body: '{"entity":"Brand","action":"create"}' }), p)).toBe(
+      '{{entity}} has different values in one delivery',
     );
-    expect(error.message).toBe('@hookinbox/geins: {{entity}} has different values in one delivery');
   });
 
-  it('refuses (400) a URL that does not match the Url template', () => {
+  it('parks a delivery whose URL does not match the Url template', () => {
     const p = provider({ urlTemplate: '/n/{{entity}}?action={{action}}' });
-    expect(refused(() => p.verify(delivery({ url: '/n/Order', body: '' }))).message).toBe(
-      '@hookinbox/geins: the request URL does not match the Url template: the query parameter "action" is missing',
+    expect(unprocessable(delivery({ url: '/n/Order', body: '' }), p)).toBe(
+      'the request URL does not match the Url template: the query parameter "action" is missing',
     );
+  });
+
+  it('an unauthenticated delivery is refused before the templates are read, even one they cannot read', () => {
+    const forged = delivery({ body: '{"order_id":"1"}' });
+    delete forged.headers.authorization;
+    expect(() => provider().verify(forged)).toThrow(HookinboxError);
   });
 });
 
@@ -451,5 +463,39 @@ describe('geins: building', () => {
     p.checkHandlers(['Product.update', 'Product.*', '*', '*.delete', 'Product.someday', 'Order.create']);
     expect(warn).toHaveBeenCalledTimes(1);
     expect(warn.mock.calls[0]?.[1]).toContain('the handler for "Order.create" never runs');
+  });
+});
+
+describe('geins: redact (what a dead letter keeps)', () => {
+  it('drops the authorization header, keeps the rest, and an authenticated replay of it verifies', () => {
+    const p = provider();
+    const d = delivery();
+    const kept = p.redact(d);
+    expect(kept.headers.authorization).toBeUndefined();
+    expect(kept.headers['x-idempotency-key']).toBe('key-1');
+    expect(kept.body.equals(d.body)).toBe(true);
+    expect(() => p.verify(kept)).toThrow(HookinboxError);
+    expect(p.verify(kept, { authenticated: true })).toMatchObject({
+      name: 'Order.create',
+      dedupeKey: 'geins:key:key-1',
+    });
+  });
+
+  it('drops the secret query parameter (and any other place that holds a secret), keeping other parameters in order', () => {
+    const p = provider({ secretQuery: 'token' });
+    const d = delivery({
+      url: `/hooks?a=1&token=${SECRET}&b=2&copy=${encodeURIComponent(SECRET)}`,
+      headers: { 'x-copy': `x ${SECRET}`, 'x-idempotency-key': 'key-2' },
+    });
+    const kept = p.redact(d);
+    expect(kept.url).toBe('/hooks?a=1&b=2');
+    expect(kept.headers['x-copy']).toBeUndefined();
+    expect(JSON.stringify(kept)).not.toContain(SECRET);
+  });
+
+  it('with auth off there is nothing to redact', () => {
+    const p = provider({ auth: false, secret: undefined } as unknown as GeinsOptions);
+    const d = delivery();
+    expect(p.redact(d)).toBe(d);
   });
 });

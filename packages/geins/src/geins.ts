@@ -10,8 +10,9 @@ import {
   sha256Hex,
   splitUrl,
   type VerifiedDelivery,
+  type VerifyOptions,
 } from '@hookinbox/core';
-import { createSecretCheck } from './auth.js';
+import { createSecretCheck, redactSecret } from './auth.js';
 import { type BodyTemplate, compileBodyTemplate, DEFAULT_BODY_TEMPLATE } from './body-template.js';
 import { actionsOf, canonicalAction, canonicalEntity, GEINS_PLACEHOLDERS } from './entities.js';
 import { type GeinsOptions, geinsOptionsSchema } from './options.js';
@@ -25,7 +26,9 @@ import { compileUrlTemplate, type UrlTemplate } from './url-template.js';
  */
 export interface GeinsProvider extends Provider<GeinsEvents, GeinsMeta, GeinsPayload> {
   readonly name: 'geins';
-  verify(delivery: RawDelivery): VerifiedDelivery<GeinsMeta>;
+  verify(delivery: RawDelivery, options?: VerifyOptions): VerifiedDelivery<GeinsMeta>;
+  /** The delivery without the shared secret, as a dead letter keeps it. */
+  redact(delivery: RawDelivery): RawDelivery;
   checkHandlers(patterns: readonly string[]): void;
   /** Every placeholder the templates read back, in no particular order. */
   readonly placeholders: readonly string[];
@@ -85,6 +88,11 @@ export function geins(options: GeinsOptions): GeinsProvider {
   }
 
   let checkSecret: ReturnType<typeof createSecretCheck> | undefined;
+  const secretAt = {
+    secrets: opts.secrets ?? [opts.secret as string],
+    header: opts.secretHeader,
+    query: opts.secretQuery,
+  };
   if (opts.auth === false) {
     logger.warn(
       {},
@@ -92,11 +100,7 @@ export function geins(options: GeinsOptions): GeinsProvider {
         'secret in the webhook Headers and pass it as `secret`',
     );
   } else {
-    checkSecret = createSecretCheck({
-      secrets: opts.secrets ?? [opts.secret as string],
-      header: opts.secretHeader,
-      query: opts.secretQuery,
-    });
+    checkSecret = createSecretCheck(secretAt);
   }
 
   const methods = new Set(opts.method);
@@ -113,10 +117,88 @@ export function geins(options: GeinsOptions): GeinsProvider {
     return part === 'entity' ? canonicalEntity(value) : canonicalAction(value);
   };
 
+  /** The templates read back: the routing name and the payload. Throws `invalid_body` when they do not fit. */
+  const parse = (delivery: RawDelivery, path: string, query: URLSearchParams, meta: GeinsMeta) => {
+    const found = new Map<string, string[]>();
+    if (url) {
+      const mismatch = url.read(path, query, found);
+      if (mismatch) throw invalid(`the request URL does not match the Url template: ${mismatch}`);
+    }
+    let raw: unknown;
+    const text = delivery.body.toString('utf8');
+    if (body) {
+      if (text.trim() === '') throw invalid('the body is empty, but the Body template expects JSON');
+      const json = parseJsonSafe(text);
+      if (!json.ok) throw invalid(`the body is ${json.reason}`);
+      raw = json.value;
+      const mismatch = body.read(raw, found);
+      if (mismatch) throw invalid(`the body does not match the Body template: ${mismatch}`);
+    } else if (delivery.body.length > 0) {
+      const json = parseJsonSafe(text);
+      raw = json.ok ? json.value : text;
+    }
+
+    const values = new Map<string, string>();
+    for (const [name, list] of found) {
+      const first = list[0] as string;
+      if (list.some((v) => v !== first)) throw invalid(`{{${name}}} has different values in one delivery`);
+      values.set(name, first);
+    }
+    const entity = routingPart('entity', values);
+    const action = routingPart('action', values);
+    const id = values.get('id') ?? '';
+    const payload: GeinsPayload = {
+      entity,
+      action,
+      id,
+      ids: id
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s !== ''),
+      // fromEntries defines own properties, so a `{{__proto__}}` placeholder cannot touch the prototype.
+      values: Object.fromEntries(values),
+      raw,
+    };
+    for (const name of NAMED) {
+      const value = values.get(name);
+      if (value) (payload as unknown as Record<string, string>)[name] = value;
+    }
+    if (payload.account) meta.account = payload.account;
+    if (payload.environment) meta.environment = payload.environment;
+    return { name: `${entity}.${action}`, payload };
+  };
+
+  const dedupeKeyOf = (
+    delivery: RawDelivery,
+    method: string,
+    path: string,
+    idempotencyKey: string | undefined,
+    timestamp: string | undefined,
+  ): string => {
+    if (idempotencyKey) {
+      return idempotencyKey.length <= MAX_KEY_LENGTH
+        ? `geins:key:${idempotencyKey}`
+        : `geins:key-sha256:${sha256Hex(idempotencyKey)}`;
+    }
+    if (!timestamp && !warnedNoKey) {
+      warnedNoKey = true;
+      logger.warn(
+        {},
+        '@hookinbox/geins: a delivery came without x-idempotency-key and x-timestamp; identical deliveries are ' +
+          'now treated as one event for the dedupe TTL. Turn Retry on for the webhook so Geins sends the key',
+      );
+    }
+    // With Retry off Geins sends no key, and nothing resends but the network, so the request itself is the key.
+    // The timestamp keeps two real events with the same rendered body (a price changed twice) apart.
+    const q = delivery.url.indexOf('?');
+    return `geins:sha256:${sha256Hex(method, path, q === -1 ? '' : delivery.url.slice(q + 1), timestamp ?? '', delivery.body)}`;
+  };
+
   return {
     name: 'geins',
     placeholders: [...placeholders],
-    verify(delivery) {
+    redact: (delivery) => (checkSecret ? redactSecret(delivery, secretAt) : delivery),
+    verify(delivery, verifyOptions) {
       const method = delivery.method.toUpperCase();
       if (!methods.has(method)) {
         throw new HookinboxError(
@@ -128,7 +210,8 @@ export function geins(options: GeinsOptions): GeinsProvider {
       const { headers } = delivery;
       const { path, query } = splitUrl(delivery.url);
       const meta: GeinsMeta = {};
-      if (checkSecret) meta.secretIndex = checkSecret(headers, query);
+      // A replayed dead letter was authenticated when it arrived, and is kept without its secret.
+      if (checkSecret && verifyOptions?.authenticated !== true) meta.secretIndex = checkSecret(headers, query);
 
       const idempotencyKey = getHeader(headers, 'x-idempotency-key')?.trim();
       if (idempotencyKey) meta.idempotencyKey = idempotencyKey;
@@ -153,74 +236,23 @@ export function geins(options: GeinsOptions): GeinsProvider {
         }
       }
 
-      const found = new Map<string, string[]>();
-      if (url) {
-        const mismatch = url.read(path, query, found);
-        if (mismatch) throw invalid(`the request URL does not match the Url template: ${mismatch}`);
+      const dedupeKey = dedupeKeyOf(delivery, method, path, idempotencyKey, timestamp);
+      // Authentic from here on: a delivery the templates cannot read is parked, not refused. Geins would only resend
+      // the same rendering until it gives up, and the merchant may have edited the template in Geins.
+      let parsed: { name: string; payload: GeinsPayload };
+      try {
+        parsed = parse(delivery, path, query, meta);
+      } catch (error) {
+        if (!(error instanceof HookinboxError) || error.code !== 'invalid_body') throw error;
+        return {
+          name: '',
+          dedupeKey,
+          payload: undefined,
+          meta,
+          unprocessable: error.message.replace(/^@hookinbox\/geins: /, ''),
+        };
       }
-      let raw: unknown;
-      const text = delivery.body.toString('utf8');
-      if (body) {
-        if (text.trim() === '') throw invalid('the body is empty, but the Body template expects JSON');
-        const json = parseJsonSafe(text);
-        if (!json.ok) throw invalid(`the body is ${json.reason}`);
-        raw = json.value;
-        const mismatch = body.read(raw, found);
-        if (mismatch) throw invalid(`the body does not match the Body template: ${mismatch}`);
-      } else if (delivery.body.length > 0) {
-        const json = parseJsonSafe(text);
-        raw = json.ok ? json.value : text;
-      }
-
-      const values = new Map<string, string>();
-      for (const [name, list] of found) {
-        const first = list[0] as string;
-        if (list.some((v) => v !== first)) throw invalid(`{{${name}}} has different values in one delivery`);
-        values.set(name, first);
-      }
-      const entity = routingPart('entity', values);
-      const action = routingPart('action', values);
-      const id = values.get('id') ?? '';
-      const payload: GeinsPayload = {
-        entity,
-        action,
-        id,
-        ids: id
-          .split(',')
-          .map((s) => s.trim())
-          .filter((s) => s !== ''),
-        // fromEntries defines own properties, so a `{{__proto__}}` placeholder cannot touch the prototype.
-        values: Object.fromEntries(values),
-        raw,
-      };
-      for (const name of NAMED) {
-        const value = values.get(name);
-        if (value) (payload as unknown as Record<string, string>)[name] = value;
-      }
-      if (payload.account) meta.account = payload.account;
-      if (payload.environment) meta.environment = payload.environment;
-
-      let dedupeKey: string;
-      if (idempotencyKey) {
-        dedupeKey =
-          idempotencyKey.length <= MAX_KEY_LENGTH
-            ? `geins:key:${idempotencyKey}`
-            : `geins:key-sha256:${sha256Hex(idempotencyKey)}`;
-      } else {
-        if (!timestamp && !warnedNoKey) {
-          warnedNoKey = true;
-          logger.warn(
-            {},
-            '@hookinbox/geins: a delivery came without x-idempotency-key and x-timestamp; identical deliveries are ' +
-              'now treated as one event for the dedupe TTL. Turn Retry on for the webhook so Geins sends the key',
-          );
-        }
-        // With Retry off Geins sends no key, and nothing resends but the network, so the request itself is the key.
-        // The timestamp keeps two real events with the same rendered body (a price changed twice) apart.
-        const q = delivery.url.indexOf('?');
-        dedupeKey = `geins:sha256:${sha256Hex(method, path, q === -1 ? '' : delivery.url.slice(q + 1), timestamp ?? '', delivery.body)}`;
-      }
-      return { name: `${entity}.${action}`, dedupeKey, payload, meta };
+      return { name: parsed.name, dedupeKey, payload: parsed.payload, meta };
     },
     checkHandlers(patterns) {
       const entity = opts.entity === undefined ? undefined : canonicalEntity(opts.entity);

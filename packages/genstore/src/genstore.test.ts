@@ -127,20 +127,26 @@ describe('genstore() verification', () => {
     }
   });
 
-  it('non-JSON body → 400 invalid_body (after a valid signature and topic)', () => {
+  // Authentic but unreadable: the receiver parks it (keeps it, answers 200), since Genstore would resend the same bytes.
+  it('non-JSON body after a valid signature and topic: unprocessable, with the reason, keyed like any delivery', () => {
     for (const body of ['not json', '{"open":', '']) {
-      const error = refusal(() =>
-        provider.verify(delivery({ body, headers: { 'x-genstore-hmac-sha256': sign(body) } })),
-      );
-      expect(error.code).toBe('invalid_body');
-      expect(error.status).toBe(400);
+      const verified = provider.verify(delivery({ body, headers: { 'x-genstore-hmac-sha256': sign(body) } }));
+      expect(verified.unprocessable).toBe('the body is not valid JSON');
+      expect(verified.payload).toBeUndefined();
+      expect(verified.name).toBe('orders/create');
+      expect(verified.dedupeKey).toMatch(/^genstore:hmac:orders\/create:/);
     }
   });
 
-  it('a body nested absurdly deep → 400 invalid_body', () => {
+  it('a body nested absurdly deep: unprocessable, never parsed', () => {
     const body = `${'['.repeat(100)}${']'.repeat(100)}`;
-    const error = refusal(() => provider.verify(delivery({ body, headers: { 'x-genstore-hmac-sha256': sign(body) } })));
-    expect(error.code).toBe('invalid_body');
+    const verified = provider.verify(delivery({ body, headers: { 'x-genstore-hmac-sha256': sign(body) } }));
+    expect(verified.unprocessable).toBe('the body is nested deeper than 64 levels');
+  });
+
+  it('a body that is not JSON and not signed is refused (401), never parked', () => {
+    const forged = delivery({ body: 'not json', headers: { 'x-genstore-hmac-sha256': sign('something else') } });
+    expect(refusal(() => provider.verify(forged)).code).toBe('invalid_signature');
   });
 
   it('drops __proto__ keys from the parsed body', () => {

@@ -5,6 +5,7 @@ import {
   type PayloadSchema,
   type Provider,
   parseJsonSafe,
+  parseOptions,
   type RawDelivery,
   type VerifiedDelivery,
 } from '@hookinbox/core';
@@ -42,12 +43,7 @@ export interface GenstoreProvider<E extends EventMap = GenstoreEventsWith<{}>> e
 export function genstore<const S extends GenstoreSchemas = {}>(
   options: GenstoreOptions<S>,
 ): GenstoreProvider<GenstoreEventsWith<S>> {
-  const parsed = genstoreOptionsSchema.safeParse(options);
-  if (!parsed.success) {
-    const detail = parsed.error.issues.map((i) => `${i.path.join('.') || 'options'}: ${i.message}`).join('; ');
-    throw new TypeError(`@hookinbox/genstore: invalid options: ${detail}`);
-  }
-  const opts = parsed.data;
+  const opts = parseOptions(genstoreOptionsSchema, options, '@hookinbox/genstore');
   const secrets: readonly string[] = opts.secrets ?? [opts.secret as string];
   const macs = secrets.map(hmacSha256);
   // A Map, not an object lookup: topics are open-ended strings and `constructor` or `__proto__` must not resolve to
@@ -95,10 +91,6 @@ export function genstore<const S extends GenstoreSchemas = {}>(
       if (!topic) {
         throw new HookinboxError('missing_header', `@hookinbox/genstore: the ${H.topic} header is missing`);
       }
-      const json = parseJsonSafe(body);
-      if (!json.ok) {
-        throw new HookinboxError('invalid_body', `@hookinbox/genstore: the body is ${json.reason}`);
-      }
       const meta: GenstoreMeta = { secretIndex };
       const shopDomain = getHeader(headers, H.shopDomain);
       if (shopDomain) meta.shopDomain = shopDomain;
@@ -110,7 +102,12 @@ export function genstore<const S extends GenstoreSchemas = {}>(
       if (apiVersion) meta.apiVersion = apiVersion;
       const triggeredAt = getHeader(headers, H.triggeredAt);
       if (triggeredAt) meta.triggeredAt = triggeredAt;
-      return { name: topic, dedupeKey: dedupeKeyOf(delivery, topic, bodyMac), payload: json.value, meta };
+      const dedupeKey = dedupeKeyOf(delivery, topic, bodyMac);
+      const json = parseJsonSafe(body);
+      // Authentic but not JSON: parked by the receiver, not refused, since Genstore would resend the same bytes.
+      if (!json.ok)
+        return { name: topic, dedupeKey, payload: undefined, meta, unprocessable: `the body is ${json.reason}` };
+      return { name: topic, dedupeKey, payload: json.value, meta };
     },
     schemaFor: (topic) => schemas.get(topic),
     checkHandlers(patterns) {
