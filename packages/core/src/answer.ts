@@ -1,4 +1,4 @@
-import type { BackgroundRuns } from './background.js';
+import { type BackgroundRuns, keepAlive } from './background.js';
 import type { Claims } from './claims.js';
 import type { DeadLetterOffice } from './dead-letter-office.js';
 import { schemaReason } from './dead-letter-office.js';
@@ -157,6 +157,7 @@ export class Answerer {
       else await claims.release(event.id, token, log);
     });
     inFlight.track(task, event);
+    if (ctx.waitUntil) keepAlive(ctx.waitUntil, task, log);
     let timer: ReturnType<typeof setTimeout> | undefined;
     const deadline = new Promise<'timeout'>((resolve) => {
       timer = setTimeout(() => resolve('timeout'), ack.timeoutMs);

@@ -1,8 +1,9 @@
 import type { Claims } from './claims.js';
 import type { DeliveryContext } from './delivery-context.js';
 import type { InFlight } from './in-flight.js';
-import type { HandlerFailure } from './receiver-types.js';
+import type { HandlerFailure, WaitUntil } from './receiver-types.js';
 import type { HandlerRunner } from './runner.js';
+import type { Logger } from './types.js';
 
 /**
  * Handlers of acknowledged deliveries (the `immediate` mode): each delivery of a turn is scheduled, then all start
@@ -21,10 +22,20 @@ export class BackgroundRuns {
     private readonly attempts: number,
   ) {}
 
+  /** The runtime's `waitUntil`, when the delivery came with one, is handed a promise that settles once it is done. */
   schedule(ctx: DeliveryContext): void {
     this.inFlight.begin(ctx, ctx.event);
     if (this.queue.length === 0) setImmediate(this.startQueued);
     this.queue.push(ctx);
+    if (ctx.waitUntil) {
+      keepAlive(
+        ctx.waitUntil,
+        new Promise<void>((resolve) => {
+          ctx.settle = resolve;
+        }),
+        ctx.log,
+      );
+    }
   }
 
   private readonly startQueued = () => {
@@ -39,12 +50,32 @@ export class BackgroundRuns {
     this.runner.start(event, log, plan, (failures: HandlerFailure[]) => {
       const settling =
         failures.length === 0 ? this.claims.commit(event.id, token, log) : this.claims.release(event.id, token, log);
-      if (settling === undefined) this.inFlight.end(ctx);
+      if (settling === undefined) this.end(ctx);
       else
         settling.then(
-          () => this.inFlight.end(ctx),
-          () => this.inFlight.end(ctx),
+          () => this.end(ctx),
+          () => this.end(ctx),
         );
     });
   }
+
+  private end(ctx: DeliveryContext): void {
+    this.inFlight.end(ctx);
+    ctx.settle?.();
+  }
 }
+
+/**
+ * Hand the runtime's `waitUntil` a promise of work that goes on after the answer; it always resolves, since what
+ * fails in it is reported through the hooks. A `waitUntil` that throws (Next.js' `after` outside a request) is logged:
+ * the work still runs, but the runtime may freeze it.
+ */
+export function keepAlive(waitUntil: WaitUntil, work: Promise<unknown>, log: Logger): void {
+  try {
+    waitUntil(work.then(ignore, ignore));
+  } catch (error) {
+    log.error({ err: error }, '@hookinbox/core: waitUntil threw; the handlers run, but the runtime may freeze them');
+  }
+}
+
+function ignore(): void {}

@@ -1,3 +1,4 @@
+import type { WaitUntil } from './receiver-types.js';
 import type { AnyEvent } from './routes.js';
 import type { Logger, RawDelivery, WebhookResponse } from './types.js';
 
@@ -39,11 +40,15 @@ export class DeliveryContext {
   /** A replayed delivery kept without its credentials: authenticated when it first arrived. */
   authenticated = false;
   outcome: Outcome = 'acknowledged';
+  /** Resolves the promise handed to `waitUntil` once the work after the answer is done. */
+  settle: (() => void) | undefined = undefined;
 
   constructor(
     readonly delivery: RawDelivery,
     readonly log: Logger,
     /** `performance.now()` when the delivery arrived: the acknowledgement latency counts from here. */
     readonly started: number,
+    /** The runtime's `waitUntil`, handed the work that goes on after the answer (see `HandleOptions`). */
+    readonly waitUntil?: WaitUntil,
   ) {}
 }

@@ -26,6 +26,7 @@ export {
   runQueueJob,
 } from './queue-jobs.js';
 export { type ReadBodyCallback, type ReadBodyOptions, readRawBody } from './read-body.js';
+export { readWebBody } from './read-web-body.js';
 export { createReceiver } from './receiver.js';
 export type {
   CloseResult,
@@ -44,6 +45,7 @@ export type {
   ReceiverStats,
   RegisterOptions,
   ReplayResult,
+  WaitUntil,
 } from './receiver-types.js';
 export { toResponse } from './response.js';
 export type { ClaimResult, DedupeStore, SyncDedupeOps } from './store.js';

@@ -48,7 +48,12 @@ export class Pipeline {
   receive(input: DeliveryInput, options: HandleOptions | undefined, logger: Logger): Answer {
     // A string body is taken as its UTF-8 bytes, as it would have come over the wire.
     const delivery = typeof input.body === 'string' ? { ...input, body: Buffer.from(input.body, 'utf8') } : input;
-    const ctx = new DeliveryContext(delivery as RawDelivery, options?.logger ?? logger, performance.now());
+    const ctx = new DeliveryContext(
+      delivery as RawDelivery,
+      options?.logger ?? logger,
+      performance.now(),
+      options?.waitUntil,
+    );
     return this.run(ctx, options?.lowerCaseHeaders === true);
   }
 

@@ -77,9 +77,22 @@ export type ProviderMeta<P> = P extends Provider<any, infer M> ? M : Record<stri
 export type ProviderFallback<P> = P extends Provider<any, any, infer F> ? F : unknown;
 export type ProviderEvent<P> = WebhookEvent<string, unknown, ProviderMeta<P>>;
 
+/**
+ * Keeps a serverless runtime alive until `promise` settles, after the response went out: Cloudflare's
+ * `ctx.waitUntil`, Vercel's `waitUntil` (`@vercel/functions`), Next.js' `after`.
+ */
+export type WaitUntil = (promise: Promise<unknown>) => void;
+
 export interface HandleOptions {
   /** Logger for this delivery (the Fastify adapter passes `request.log`). */
   logger?: Logger;
+  /**
+   * Called, before the answer is returned, with the promise of the work this delivery still owes once answered: its
+   * handlers with their retries and the commit to the dedupe store (`immediate` mode), or the handlers that outlast
+   * the deadline (`after-handlers` mode). The promise always resolves; failures go to the hooks as usual. For runtimes
+   * that freeze the process once the response is sent.
+   */
+  waitUntil?: WaitUntil;
   /**
    * The header names are lower-case already, as in Node's `req.headers`: the receiver skips lower-casing them. Leave
    * it unset for headers built by hand or taken from another runtime.
