@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import { DRAIN_BYTES, tooLarge } from './body-limits.js';
 import { HookinboxError } from './errors.js';
 
 export interface ReadBodyOptions {
@@ -15,9 +16,6 @@ export interface ReadBodyOptions {
    */
   drainBytes?: number;
 }
-
-/** Default of {@link ReadBodyOptions.drainBytes}. */
-const DRAIN_BYTES = 16 * 1024 * 1024;
 
 /** Called once with the body, or with the error that ended the read (and an empty Buffer). */
 export type ReadBodyCallback = (error: HookinboxError | null, body: Buffer) => void;
@@ -170,18 +168,6 @@ function onTimeout(state: ReadState): void {
   finish(
     state,
     new HookinboxError('body_timeout', `@hookinbox/core: the request body did not arrive within ${state.timeoutMs} ms`),
-  );
-}
-
-/**
- * `drained`: the rest of the body will be read and thrown away, so the connection can stay open. Otherwise it is
- * closed after the answer (a sender still writing may then see a reset instead of the 413: unavoidable).
- */
-function tooLarge(limit: number, drained: boolean): HookinboxError {
-  return new HookinboxError(
-    'body_too_large',
-    `@hookinbox/core: the request body is larger than ${limit} bytes`,
-    drained ? {} : { headers: { connection: 'close' } },
   );
 }
 

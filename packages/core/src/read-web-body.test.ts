@@ -1,11 +1,11 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { readWebBody } from './read-web-body.js';
 
 const opts = { limit: 10, timeoutMs: 1_000 };
 
 /** A stream over `chunks` that records what its reader asked of it. */
 function source(chunks: Uint8Array[], options: { endless?: boolean; stall?: boolean } = {}) {
-  const seen = { pulls: 0, cancelled: undefined as unknown };
+  const seen = { pulls: 0, cancelled: false as unknown };
   const stream = new ReadableStream<Uint8Array>(
     {
       pull(controller) {
@@ -40,21 +40,32 @@ describe('readWebBody', () => {
     expect((await readWebBody(null, opts)).length).toBe(0);
   });
 
-  it('refuses a declared content-length over the limit without reading, and cancels the stream', async () => {
-    const { stream, seen } = source([new Uint8Array(11)]);
-    await expect(readWebBody(stream, { ...opts, contentLength: '11' })).rejects.toMatchObject({
-      code: 'body_too_large',
-      status: 413,
-    });
+  it('refuses a declared content-length over the limit at once, then reads the rest to throw it away', async () => {
+    const { stream, seen } = source([new Uint8Array(8), new Uint8Array(8)]);
+    const error = await readWebBody(stream, { ...opts, contentLength: '16' }).catch((e) => e);
+    expect(error).toMatchObject({ code: 'body_too_large', status: 413 });
+    // The connection stays open: the sender, still writing, gets to read the 413.
+    expect(error.headers).toBeUndefined();
+    await vi.waitFor(() => expect(seen.pulls).toBe(3));
+    expect(seen.cancelled).toBe(false);
+  });
+
+  it('a body declared larger than drainBytes is cancelled unread and answered with connection: close', async () => {
+    const { stream, seen } = source([new Uint8Array(8)]);
+    const error = await readWebBody(stream, { ...opts, contentLength: '100', drainBytes: 64 }).catch((e) => e);
+    expect(error).toMatchObject({ code: 'body_too_large', headers: { connection: 'close' } });
     expect(seen.pulls).toBe(0);
     expect(seen.cancelled).toBeUndefined(); // cancel() with no reason
   });
 
-  it('stops at the limit while streaming and cancels the rest of an endless body', async () => {
+  it('stops buffering at the limit while streaming, throws away up to drainBytes more, then cancels', async () => {
     const { stream, seen } = source([], { endless: true });
-    await expect(readWebBody(stream, opts)).rejects.toMatchObject({ code: 'body_too_large', status: 413 });
-    expect(seen.pulls).toBe(2);
-    expect(seen.cancelled).toMatchObject({ code: 'body_too_large' });
+    const error = await readWebBody(stream, { ...opts, drainBytes: 32 }).catch((e) => e);
+    expect(error).toMatchObject({ code: 'body_too_large', status: 413 });
+    expect(error.headers).toBeUndefined();
+    // 16 bytes read (over the limit of 10), then 8-byte chunks thrown away until more than 32 - 16 more went by.
+    await vi.waitFor(() => expect(seen.cancelled).toBeUndefined());
+    expect(seen.pulls).toBe(5);
   });
 
   it('times out a sender that never finishes, and cancels its stream', async () => {

@@ -1,14 +1,21 @@
+import { DRAIN_BYTES, tooLarge } from './body-limits.js';
 import { HookinboxError } from './errors.js';
 import type { ReadBodyOptions } from './read-body.js';
 import type { RawDelivery } from './types.js';
 
+type Reader = ReadableStreamDefaultReader<Uint8Array>;
+
 /**
  * Reads a Fetch API body (`request.body`) into its exact bytes, as {@link readRawBody} does for a Node stream: the
- * declared `contentLength` is checked first, then the chunks are only concatenated, never decoded. At `limit` bytes or
- * after `timeoutMs` the stream is cancelled, so the rest of an oversized or stalled body is never buffered. Rejects with
- * a `HookinboxError`: `body_too_large` (413), `body_timeout` (408) or `body_aborted` (400).
+ * declared `contentLength` is checked first, then the chunks are only concatenated, never decoded. Rejects with a
+ * `HookinboxError`: `body_too_large` (413), `body_timeout` (408), `body_aborted` (400), or `body_already_parsed` (500)
+ * for a stream another reader holds.
  *
- * Uses only what every Fetch runtime has (streams, timers, Uint8Array); the last step is {@link asRawBody}.
+ * An oversized body is never buffered: past the limit its rest is read and thrown away, up to `drainBytes`, while the
+ * 413 goes out (a sender still writing sees the answer, not a reset), then the stream is cancelled; a body declared
+ * larger than `drainBytes` is cancelled at once and answered with `connection: close`. A stalled body is cancelled
+ * after `timeoutMs`. Uses only what every Fetch runtime has (streams, timers, Uint8Array); the last step is
+ * {@link asRawBody}.
  *
  * @example
  * const body = await readWebBody(request.body, { limit: 1_048_576, timeoutMs: 10_000, contentLength: request.headers.get('content-length') ?? undefined });
@@ -17,32 +24,31 @@ export async function readWebBody(
   stream: ReadableStream<Uint8Array> | null,
   options: ReadBodyOptions,
 ): Promise<RawDelivery['body']> {
-  const { limit, timeoutMs, contentLength } = options;
-  if (contentLength !== undefined && Number(contentLength) > limit) {
-    stream?.cancel().catch(ignore);
-    throw tooLarge(limit);
-  }
-  if (stream === null) return asRawBody(EMPTY);
-  if (stream.locked) {
+  const { limit, timeoutMs, contentLength, drainBytes = DRAIN_BYTES } = options;
+  if (stream?.locked) {
     throw new HookinboxError(
       'body_already_parsed',
       '@hookinbox/core: the request body is being read by something else',
     );
   }
+  const declared = contentLength === undefined ? Number.NaN : Number(contentLength);
+  if (declared > limit) {
+    const drained = declared <= drainBytes;
+    if (stream && drained) void discard(stream.getReader(), drainBytes);
+    else stream?.cancel().catch(ignore);
+    throw tooLarge(limit, drained);
+  }
+  if (stream === null) return asRawBody(EMPTY);
   const reader = stream.getReader();
   let failure: HookinboxError | undefined;
   // Cancelling ends a pending read with `done`, so the loop below needs no race per chunk.
-  const stop = (error: HookinboxError) => {
-    failure ??= error;
-    reader.cancel(error).catch(ignore);
-  };
-  const timer = setTimeout(
-    () =>
-      stop(
-        new HookinboxError('body_timeout', `@hookinbox/core: the request body did not arrive within ${timeoutMs} ms`),
-      ),
-    timeoutMs,
-  );
+  const timer = setTimeout(() => {
+    failure ??= new HookinboxError(
+      'body_timeout',
+      `@hookinbox/core: the request body did not arrive within ${timeoutMs} ms`,
+    );
+    reader.cancel(failure).catch(ignore);
+  }, timeoutMs);
   (timer as { unref?: () => void }).unref?.();
   const chunks: Uint8Array[] = [];
   let received = 0;
@@ -52,7 +58,8 @@ export async function readWebBody(
       if (done || failure) break;
       received += value.byteLength;
       if (received > limit) {
-        stop(tooLarge(limit));
+        failure = tooLarge(limit, true);
+        void discard(reader, drainBytes - received);
         break;
       }
       chunks.push(value);
@@ -78,6 +85,27 @@ export function asRawBody(bytes: Uint8Array): RawDelivery['body'] {
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
+/**
+ * Read and throw away the rest of a refused body, up to `bound` bytes, then cancel it: the Fetch counterpart of the
+ * Node reader's drain (closing while the sender still writes resets the connection, RFC 9112, section 9.6).
+ */
+async function discard(reader: Reader, bound: number): Promise<void> {
+  let seen = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      seen += value.byteLength;
+      if (seen > bound) {
+        await reader.cancel();
+        return;
+      }
+    }
+  } catch {
+    // The sender gave up meanwhile; there is nobody left to tell.
+  }
+}
+
 const EMPTY = new Uint8Array(0);
 
 function concat(chunks: Uint8Array[], size: number): Uint8Array {
@@ -88,12 +116,6 @@ function concat(chunks: Uint8Array[], size: number): Uint8Array {
     at += chunk.byteLength;
   }
   return out;
-}
-
-function tooLarge(limit: number): HookinboxError {
-  return new HookinboxError('body_too_large', `@hookinbox/core: the request body is larger than ${limit} bytes`, {
-    headers: { connection: 'close' },
-  });
 }
 
 function ignore(): void {}
