@@ -4,7 +4,7 @@ import { createReceiver, type Receiver } from '@hookinbox/core';
 import { webhooks } from '@hookinbox/express';
 import { hookinbox } from '@hookinbox/fastify';
 import { type GenstoreMeta, genstore } from '@hookinbox/genstore';
-import { genstoreDelivery, samples } from '@hookinbox/testing';
+import { genstoreDelivery, genstoreSamples } from '@hookinbox/testing';
 import express from 'express';
 import Fastify from 'fastify';
 import supertest from 'supertest';
@@ -60,9 +60,9 @@ async function fastifyApp(receiver: Receiver<any, any>) {
 }
 
 const compliance = [
-  ['customers/data_request', samples.genstore.customersDataRequest],
-  ['customers/redact', samples.genstore.customersRedact],
-  ['shop/redact', samples.genstore.shopRedact],
+  ['customers/data_request', genstoreSamples.customersDataRequest],
+  ['customers/redact', genstoreSamples.customersRedact],
+  ['shop/redact', genstoreSamples.shopRedact],
 ] as const;
 
 describe('Genstore deliveries from @hookinbox/testing over HTTP', () => {
@@ -71,7 +71,7 @@ describe('Genstore deliveries from @hookinbox/testing over HTTP', () => {
     const { server } = await expressApp(receiver);
     const d = genstoreDelivery({
       topic: 'orders/create',
-      payload: samples.genstore.ordersCreate,
+      payload: genstoreSamples.ordersCreate,
       secret: SECRET,
       shopDomain: 'demo-shop.genmystore.com',
       webhookId: 'wh-100',
@@ -81,7 +81,7 @@ describe('Genstore deliveries from @hookinbox/testing over HTTP', () => {
     expect(seen).toEqual([
       {
         name: 'orders/create',
-        payload: samples.genstore.ordersCreate,
+        payload: genstoreSamples.ordersCreate,
         meta: { shopDomain: 'demo-shop.genmystore.com', webhookId: 'wh-100', secretIndex: 0 },
       },
     ]);
@@ -90,14 +90,14 @@ describe('Genstore deliveries from @hookinbox/testing over HTTP', () => {
   it('fetch over a loopback socket (express)', async () => {
     const { receiver, seen } = recordingReceiver();
     const { base } = await expressApp(receiver);
-    const d = genstoreDelivery({ topic: 'app/uninstalled', payload: samples.genstore.appUninstalled, secret: SECRET });
+    const d = genstoreDelivery({ topic: 'app/uninstalled', payload: genstoreSamples.appUninstalled, secret: SECRET });
     const res = await fetch(base + d.url, { method: d.method, headers: d.headers, body: d.body });
     expect(res.status).toBe(200);
     expect(seen.map((s) => s.payload)).toEqual([
       {
-        shop: { id: samples.genstore.appUninstalled.uninstalled.shopId, domain: null },
-        clientId: samples.genstore.appUninstalled.uninstalled.clientId,
-        raw: samples.genstore.appUninstalled,
+        shop: { id: genstoreSamples.appUninstalled.uninstalled.shopId, domain: null },
+        clientId: genstoreSamples.appUninstalled.uninstalled.clientId,
+        raw: genstoreSamples.appUninstalled,
       },
     ]);
   });
@@ -105,7 +105,7 @@ describe('Genstore deliveries from @hookinbox/testing over HTTP', () => {
   it('fastify.inject({ headers, payload: body })', async () => {
     const { receiver, seen } = recordingReceiver();
     const app = await fastifyApp(receiver);
-    const d = genstoreDelivery({ topic: 'orders/paid', payload: samples.genstore.ordersCreate, secret: SECRET });
+    const d = genstoreDelivery({ topic: 'orders/paid', payload: genstoreSamples.ordersCreate, secret: SECRET });
     const res = await app.inject({ method: d.method, url: d.url, headers: d.headers, payload: d.body });
     expect(res.statusCode).toBe(200);
     expect(seen.map((s) => s.name)).toEqual(['orders/paid']);
@@ -162,14 +162,14 @@ describe('Genstore deliveries from @hookinbox/testing over HTTP', () => {
     const { server } = await expressApp(receiver);
     const good = genstoreDelivery({
       topic: 'customers/redact',
-      payload: samples.genstore.customersRedact.snake,
+      payload: genstoreSamples.customersRedact.snake,
       secret: SECRET,
     });
     const attempts = [
-      genstoreDelivery({ topic: 'customers/redact', payload: samples.genstore.customersRedact.snake, secret: 'old' }),
+      genstoreDelivery({ topic: 'customers/redact', payload: genstoreSamples.customersRedact.snake, secret: 'old' }),
       genstoreDelivery({
         topic: 'customers/redact',
-        payload: samples.genstore.customersRedact.snake,
+        payload: genstoreSamples.customersRedact.snake,
         secret: SECRET,
         headers: { 'x-genstore-hmac-sha256': null },
       }),

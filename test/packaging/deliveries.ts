@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { geinsDelivery, genstoreDelivery, samples } from '@hookinbox/testing';
+import { geinsDelivery, genstoreDelivery, genstoreSamples } from '@hookinbox/testing';
 import type { CheckedBlock } from './readme-blocks.js';
 
 /** The secrets the apps read from the environment, and sign or carry every delivery with. */
@@ -15,8 +15,8 @@ export interface Delivery {
 
 /** A sample payload for a Genstore topic, from `@hookinbox/testing` (the snake_case shape of compliance topics). */
 function genstorePayload(topic: string): unknown {
-  const key = topic.replace(/[/_](\w)/g, (_, c: string) => c.toUpperCase()) as keyof typeof samples.genstore;
-  const sample = samples.genstore[key] as unknown;
+  const key = topic.replace(/[/_](\w)/g, (_, c: string) => c.toUpperCase()) as keyof typeof genstoreSamples;
+  const sample = genstoreSamples[key] as unknown;
   if (sample === undefined) throw new Error(`no sample payload for the Genstore topic ${topic}`);
   return typeof sample === 'object' && sample !== null && 'snake' in sample ? sample.snake : sample;
 }

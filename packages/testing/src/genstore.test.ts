@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { genstoreDelivery, samples, signGenstore } from './index.js';
+import { genstoreDelivery, genstoreSamples, signGenstore } from './index.js';
 
 // RFC 4231, test case 2.
 const RFC_HEX = '5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843';
@@ -78,7 +78,7 @@ describe('genstoreDelivery', () => {
   });
 
   it('keeps the signed bytes when a JSON encoder serialises the body (supertest), for canonical JSON only', () => {
-    const d = genstoreDelivery({ topic: 't', payload: samples.genstore.ordersCreate, secret: 's' });
+    const d = genstoreDelivery({ topic: 't', payload: genstoreSamples.ordersCreate, secret: 's' });
     expect(JSON.stringify(d.body)).toBe(d.body.toString('utf8'));
     const pretty = genstoreDelivery({ topic: 't', body: '{ "a": 1 }', secret: 's' });
     expect(JSON.stringify(pretty.body)).toMatch(/^\{"type":"Buffer"/);
@@ -97,9 +97,9 @@ describe('genstoreDelivery', () => {
   });
 });
 
-describe('samples.genstore', () => {
+describe('genstoreSamples', () => {
   it('has orders/create, app/uninstalled and both shapes of each compliance topic', () => {
-    const g = samples.genstore;
+    const g = genstoreSamples;
     expect(g.ordersCreate.id).toBeTypeOf('string');
     expect(g.appUninstalled.uninstalled.shopId).toBe('4022054969604');
     for (const topic of [g.customersDataRequest, g.customersRedact, g.shopRedact]) {
@@ -110,9 +110,9 @@ describe('samples.genstore', () => {
   });
 
   it('are frozen, so one test cannot change another test’s sample', () => {
-    expect(Object.isFrozen(samples.genstore.customersRedact.snake.customer)).toBe(true);
+    expect(Object.isFrozen(genstoreSamples.customersRedact.snake.customer)).toBe(true);
     expect(() => {
-      (samples.genstore.ordersCreate.lineItems as unknown as unknown[]).push({});
+      (genstoreSamples.ordersCreate.lineItems as unknown as unknown[]).push({});
     }).toThrow(TypeError);
   });
 });

@@ -60,7 +60,7 @@ export interface GenstoreTestDelivery {
  * Build a signed Genstore delivery for tests.
  *
  * @example
- * const d = genstoreDelivery({ topic: 'customers/redact', payload: samples.genstore.customersRedact.snake, secret });
+ * const d = genstoreDelivery({ topic: 'customers/redact', payload: genstoreSamples.customersRedact.snake, secret });
  * await request(app).post(d.url).set(d.headers).send(d.body).expect(200);
  */
 export function genstoreDelivery(options: GenstoreDeliveryOptions): GenstoreTestDelivery {

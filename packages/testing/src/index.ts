@@ -10,4 +10,3 @@ export {
   shopifySamples,
   signGenstore,
 } from './genstore.js';
-export { samples } from './samples.js';
