@@ -11,8 +11,19 @@ describe('parseGeinsTimestamp', () => {
   });
 
   it('takes an ISO time without an offset as UTC, whatever the server time zone', () => {
-    expect(iso('2024-01-15T10:30:00')).toBe('2024-01-15T10:30:00.000Z');
-    expect(iso('2024-01-15 10:30:00')).toBe('2024-01-15T10:30:00.000Z');
+    const zone = process.env.TZ;
+    try {
+      for (const tz of ['UTC', 'Pacific/Chatham', 'America/St_Johns']) {
+        // Node applies a TZ set at run time to every later date computation.
+        process.env.TZ = tz;
+        if (tz !== 'UTC') expect(new Date(2024, 0, 15).getTimezoneOffset(), tz).not.toBe(0);
+        expect(iso('2024-01-15T10:30:00'), tz).toBe('2024-01-15T10:30:00.000Z');
+        expect(iso('2024-01-15 10:30:00'), tz).toBe('2024-01-15T10:30:00.000Z');
+      }
+    } finally {
+      if (zone === undefined) delete process.env.TZ;
+      else process.env.TZ = zone;
+    }
   });
 
   it('reads Unix seconds and milliseconds', () => {
