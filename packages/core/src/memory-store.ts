@@ -68,52 +68,29 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
     ttlResolution: 0,
     perf: { now: () => clock.now() - epoch },
   });
-  const leases = new Map<string, Lease>();
-  /** Leases that ended without a commit or a release are swept whenever the map has doubled since the last sweep. */
-  let sweepAt = 1_024;
+  const leases = new Leases();
   const salt = crypto.randomBytes(16).toString('latin1');
   const prefix = `${crypto.randomBytes(4).toString('hex')}-`;
   let next = 1;
 
-  /** The live lease `token` names, or undefined; an expired one is dropped on the way. */
-  const leaseOf = (key: string, token: string, now: number): Lease | undefined => {
-    const held = leases.get(key);
-    if (held === undefined || held.token !== token) return undefined;
-    if (held.expires <= now) {
-      leases.delete(key);
-      return undefined;
-    }
-    return held;
-  };
-
-  const sweep = (now: number) => {
-    for (const [key, held] of leases) if (held.expires <= now) leases.delete(key);
-    sweepAt = Math.max(1_024, leases.size * 2);
-  };
-
   const sync: SyncDedupeOps = {
     claim(key, leaseMs) {
       const now = clock.now();
-      const held = leases.get(key);
-      if (held !== undefined && held.expires > now) return IN_FLIGHT_RESULT;
+      if (leases.live(key, now)) return IN_FLIGHT_RESULT;
       const digest = digestOf(salt + key);
       if (done.get(digest) === true) return DONE_RESULT;
       const token = prefix + next++;
-      leases.set(key, { token, expires: now + leaseMs, digest });
-      if (leases.size >= sweepAt) sweep(now);
+      leases.hold(key, { token, expires: now + leaseMs, digest }, now);
       return { status: 'claimed', token };
     },
     commit(key, token, ttlMs) {
-      const held = leaseOf(key, token, clock.now());
+      const held = leases.take(key, token, clock.now());
       if (held === undefined) return false;
-      leases.delete(key);
       done.set(held.digest, true, { ttl: ttlMs });
       return true;
     },
     release(key, token) {
-      if (leaseOf(key, token, clock.now()) === undefined) return false;
-      leases.delete(key);
-      return true;
+      return leases.take(key, token, clock.now()) !== undefined;
     },
   };
 
@@ -139,4 +116,38 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
 
 function one(): number {
   return 1;
+}
+
+/**
+ * Claims in flight, by key. Never bounded by `maxEntries` (forgetting a live lease would let a copy run at the same
+ * time); leases that ended without a commit or a release are swept whenever the map has doubled since the last sweep,
+ * so a sweep's cost is shared by as many claims as it looks at.
+ */
+class Leases {
+  private readonly map = new Map<string, Lease>();
+  private sweepAt = 1_024;
+
+  /** True when `key` has a lease that has not ended. */
+  live(key: string, now: number): boolean {
+    const held = this.map.get(key);
+    return held !== undefined && held.expires > now;
+  }
+
+  hold(key: string, lease: Lease, now: number): void {
+    this.map.set(key, lease);
+    if (this.map.size >= this.sweepAt) this.sweep(now);
+  }
+
+  /** The live lease `token` names, removed; undefined when the token does not own a live lease (an ended one goes). */
+  take(key: string, token: string, now: number): Lease | undefined {
+    const held = this.map.get(key);
+    if (held === undefined || held.token !== token) return undefined;
+    this.map.delete(key);
+    return held.expires > now ? held : undefined;
+  }
+
+  private sweep(now: number): void {
+    for (const [key, held] of this.map) if (held.expires <= now) this.map.delete(key);
+    this.sweepAt = Math.max(1_024, this.map.size * 2);
+  }
 }

@@ -1,29 +1,18 @@
-import { Answerer } from './answer.js';
-import { BackgroundRuns } from './background.js';
-import { Claims } from './claims.js';
-import { DeadLetterOffice } from './dead-letter-office.js';
-import { createMemoryDeadLetters, type DeadLetterSink } from './dead-letters.js';
+import { assemble, type ReceiverParts } from './assemble.js';
 import type { Answer } from './delivery-context.js';
-import { InFlight } from './in-flight.js';
-import { createMemoryStore } from './memory-store.js';
-import { consoleLogger, Monitor } from './monitor.js';
 import { receiverOptionsSchema } from './options.js';
 import { parseOptions } from './parse-options.js';
-import { Pipeline } from './pipeline.js';
 import type {
-  Dispatcher,
   HandleOptions,
   ProviderEvents,
   ProviderFallback,
   ProviderMeta,
   Receiver,
-  ReceiverHooks,
   ReceiverOptions,
 } from './receiver-types.js';
 import { replay } from './replay.js';
 import { toHookinboxError } from './response.js';
-import { type AnyEvent, Routes } from './routes.js';
-import { HandlerRunner } from './runner.js';
+import type { AnyEvent } from './routes.js';
 import type { DeliveryInput, Provider, WebhookResponse } from './types.js';
 
 /**
@@ -37,55 +26,9 @@ export function createReceiver<P extends Provider<any, any, any>>(
   options: ReceiverOptions<P>,
 ): Receiver<ProviderEvents<P>, ProviderMeta<P>, ProviderFallback<P>> {
   const opts = parseOptions(receiverOptionsSchema, options, '@hookinbox/core: createReceiver');
-  const provider = opts.provider as Provider;
-  const logger = opts.logger ?? consoleLogger;
-  const monitor = new Monitor((opts.hooks ?? {}) as ReceiverHooks, logger);
-  const routes = new Routes();
-  const inFlight = new InFlight(monitor);
-  const claims = new Claims(opts.store ?? createMemoryStore(), opts.dedupe, monitor);
-  const sink = (opts.deadLetters as DeadLetterSink | undefined) ?? createMemoryDeadLetters();
-  const letters = new DeadLetterOffice(sink, monitor, provider);
-  const runner = new HandlerRunner(routes, opts.retry, claims, monitor, letters, inFlight.signal);
-  const attempts = opts.retry.attempts;
-  const answerer = new Answerer({
-    ack: opts.ack,
-    attempts,
-    routes,
-    runner,
-    background: new BackgroundRuns(runner, claims, inFlight, attempts),
-    claims,
-    letters,
-    inFlight,
-    monitor,
-    dispatcher: opts.dispatcher as Dispatcher | undefined,
-  });
-  const pipeline = new Pipeline({
-    provider,
-    routes,
-    claims,
-    inFlight,
-    monitor,
-    answerer,
-    inFlightCopiesRetry: opts.ack.mode === 'after-handlers',
-  });
-
-  /** The pipeline never throws by design; this keeps an unexpected exception from reaching the adapter as one. */
-  const receive = (delivery: DeliveryInput, handleOptions?: HandleOptions): Answer => {
-    let answer: Answer;
-    try {
-      answer = pipeline.receive(delivery, handleOptions, logger);
-    } catch (error) {
-      return unexpected(error, handleOptions);
-    }
-    return answer instanceof Promise ? answer.catch((error: unknown) => unexpected(error, handleOptions)) : answer;
-  };
-
-  const unexpected = (error: unknown, handleOptions?: HandleOptions): WebhookResponse => {
-    const log = handleOptions?.logger ?? logger;
-    log.error({ err: error }, '@hookinbox/core: a delivery failed unexpectedly');
-    return pipeline.refuse(toHookinboxError(error), { log });
-  };
-
+  const parts = assemble(opts);
+  const { provider, logger, monitor, routes, inFlight, runner, pipeline, attempts } = parts;
+  const receive = receiveWith(parts);
   const receiver: Receiver = {
     provider: provider.name,
     options: opts,
@@ -118,8 +61,8 @@ export function createReceiver<P extends Provider<any, any, any>>(
       inFlight.track(run, event as AnyEvent);
       return run;
     },
-    replay: (letter) => replay({ pipeline, runner, claims, letters, inFlight, attempts, logger }, letter),
-    deadLetters: sink,
+    replay: (letter) => replay(parts, letter),
+    deadLetters: parts.sink,
     ready() {
       pipeline.recheck();
       pipeline.ensureChecked();
@@ -129,4 +72,22 @@ export function createReceiver<P extends Provider<any, any, any>>(
     close: (closeOptions = {}) => inFlight.close(closeOptions.timeoutMs ?? 10_000),
   };
   return receiver as unknown as Receiver<ProviderEvents<P>, ProviderMeta<P>, ProviderFallback<P>>;
+}
+
+/** `receive()`: the pipeline never throws by design; this keeps an unexpected exception from reaching an adapter. */
+function receiveWith({ pipeline, logger }: ReceiverParts) {
+  const unexpected = (error: unknown, handleOptions?: HandleOptions): WebhookResponse => {
+    const log = handleOptions?.logger ?? logger;
+    log.error({ err: error }, '@hookinbox/core: a delivery failed unexpectedly');
+    return pipeline.refuse(toHookinboxError(error), { log });
+  };
+  return (delivery: DeliveryInput, handleOptions?: HandleOptions): Answer => {
+    let answer: Answer;
+    try {
+      answer = pipeline.receive(delivery, handleOptions, logger);
+    } catch (error) {
+      return unexpected(error, handleOptions);
+    }
+    return answer instanceof Promise ? answer.catch((error: unknown) => unexpected(error, handleOptions)) : answer;
+  };
 }
