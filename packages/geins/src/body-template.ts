@@ -34,6 +34,8 @@ const ESCAPE = /\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4})/y;
  * JSON string value, apart from any other placeholder, and the whole is valid JSON. Anything else is refused here,
  * with its position, rather than at the first delivery.
  */
+// One closure over a hand-written reader (no JSON library reports where placeholders sit in string values): its
+// steps share the template and the cursor, so they stay together past the usual length of a function.
 export function compileBodyTemplate(template: string): BodyTemplate {
   const fail = (position: number, problem: string): never => {
     throw templateError('Body', template, position, problem);

@@ -50,12 +50,15 @@ const consoleWarn: Pick<Logger, 'warn'> = { warn: (_obj, msg) => console.warn(ms
  * with no parsing code. A template that cannot be read back is refused here, with where the problem is.
  *
  * Each delivery is checked in this order: the method (405), the shared secret (401), `x-timestamp` when `maxAgeMs`
- * is set (400), then the Url and the JSON body against the templates (400). Routing names are `Entity.action`.
+ * is set (400), then the Url and the JSON body against the templates: an authentic delivery they cannot read is
+ * returned as unprocessable, and the receiver parks it (200) rather than refuse it. Routing names are `Entity.action`.
  *
  * @example
  * const receiver = createReceiver({ provider: geins({ secret: process.env.GEINS_WEBHOOK_SECRET! }) });
  * receiver.on('Order.create', async (event) => fulfil(event.payload.ids));
  */
+// The provider is one closure over what is prepared once (parsed options, templates, secret check); its steps are
+// short functions inside it, and the closure runs past the usual length of a function for that reason.
 export function geins(options: GeinsOptions): GeinsProvider {
   const opts = parseOptions(geinsOptionsSchema, options, '@hookinbox/geins');
   const logger = opts.logger ?? consoleWarn;

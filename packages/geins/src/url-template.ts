@@ -23,6 +23,8 @@ const SCHEME_AND_HOST = /^(?:[A-Za-z][A-Za-z0-9+.-]*:)?\/\/[^/?#]*/;
  * requested (a router mount point such as Express's `app.use('/webhooks', …)` strips its prefix) or a longer one (a
  * proxy adds a prefix). Template segments the request does not reach must then be plain text.
  */
+// One closure over a hand-written reader of the template (segments, query, placeholders): its steps share the
+// template and the cursor, so they stay together past the usual length of a function.
 export function compileUrlTemplate(template: string): UrlTemplate {
   const fail = (position: number, problem: string): never => {
     throw templateError('Url', template, position, problem);

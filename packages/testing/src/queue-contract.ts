@@ -59,6 +59,7 @@ const stringIds: PayloadSchema = {
  * what was parked is kept as a dead letter, a retried letter is handled once and stays done, and a queue that cannot
  * take a job makes the receiver answer 503.
  */
+// A test suite: one `it` per promise of the contract, sharing the harness, in one describe block.
 export function describeQueue(name: string, makeHarness: () => Promise<QueueHarness>): void {
   describe(`queue contract: ${name}`, () => {
     let harness: QueueHarness;

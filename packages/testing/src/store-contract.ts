@@ -30,6 +30,7 @@ function tokenOf(result: ClaimResult): string {
  * import { describeDedupeStore } from '@hookinbox/testing/store-contract';
  * describeDedupeStore('my store', async () => ({ store: createMyStore({ prefix: crypto.randomUUID() }) }));
  */
+// A test suite: one `it` per promise of the contract, sharing the store under test, in one describe block.
 export function describeDedupeStore(name: string, makeStore: () => Promise<ContractStore> | ContractStore): void {
   describe(`store contract: ${name}`, () => {
     let store: DedupeStore;

@@ -171,6 +171,7 @@ export interface GeinsAdminClient {
  * const client = createGeinsAdminClient({ apiKey, username, password });
  * await client.create(orderWebhook.toManagementPayload());
  */
+// Builds one client whose methods share the parsed options and the HTTP caller; longer than a usual function for that.
 export function createGeinsAdminClient(options: GeinsAdminClientOptions): GeinsAdminClient {
   const parsed = parseOptions(optionsSchema, options, `${PREFIX}: createGeinsAdminClient`);
   const { apiKey, username, password, baseUrl, retry, paths, entityFormat } = parsed;

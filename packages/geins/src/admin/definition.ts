@@ -170,6 +170,7 @@ const BEARER = /^Bearer[ \t]+/i;
  * await client.create(orders.toManagementPayload());            // or planGeinsSync({ client, definitions: [orders] })
  * const receiver = createReceiver({ provider: orders.provider() });
  */
+// Builds one definition object whose methods share the parsed input; longer than a usual function for that reason.
 export function defineGeinsWebhook(input: GeinsWebhookDefinitionInput): GeinsWebhookDefinition {
   const d = parseOptions(inputSchema, input, `${PREFIX}: defineGeinsWebhook`);
   const entity = d.entity as GeinsEntity;
