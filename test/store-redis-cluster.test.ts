@@ -2,11 +2,20 @@ import { redisStore } from '@hookinbox/redis';
 import { describeDedupeStore } from '@hookinbox/testing/store-contract';
 import { Cluster } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLayout } from '../packages/redis/src/layout.js';
 import { deleteKeys, uniquePrefix } from './helpers/redis.js';
 import { type RedisCluster, startRedisCluster } from './setup/redis-server.js';
 
 let cluster: RedisCluster | undefined;
 let client: Cluster;
+
+/** Resolves once a cluster client knows the slots. */
+function ready(redis: { once(event: string, listener: () => void): unknown }): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    redis.once('ready', () => resolve());
+    redis.once('end', () => reject(new Error('the cluster client closed before it was ready')));
+  });
+}
 
 beforeAll(async () => {
   // A real three-master cluster on loopback, started for this file only; startRedisCluster stops what it
@@ -14,14 +23,13 @@ beforeAll(async () => {
   cluster = await startRedisCluster(3);
   client = new Cluster(cluster.nodes);
   client.on('error', () => {});
-  await new Promise<void>((resolve, reject) => {
-    client.once('ready', () => resolve());
-    client.once('end', () => reject(new Error('the cluster client closed before it was ready')));
-  });
+  await ready(client);
 }, 30_000);
 
 afterAll(async () => {
-  if (client && client.status !== 'end') await client.quit().catch(() => client.disconnect());
+  for (const redis of [client]) {
+    if (redis && redis.status !== 'end') await redis.quit().catch(() => redis.disconnect());
+  }
   await cluster?.stop();
 });
 
@@ -31,29 +39,41 @@ describeDedupeStore('redis (cluster, 3 masters)', async () => {
 });
 
 describe('redisStore on a Redis Cluster', () => {
-  it('spreads keys over the masters, each operation on its own key’s node', async () => {
+  it('spreads deliveries over the masters, the claim key and the shard of each in one slot', async () => {
     const prefix = uniquePrefix('cluster-spread');
     const store = redisStore({ client, keyPrefix: prefix });
     try {
       const keys = Array.from({ length: 60 }, (_, i) => `order-${i}`);
       const claims = await Promise.all(keys.map((key) => store.claim(key, 60_000)));
+      const inFlight = await Promise.all(
+        client.nodes('master').map(async (node) => {
+          const [, found] = await node.scan('0', 'MATCH', `${prefix}order-*`, 'COUNT', 10_000);
+          return found.length;
+        }),
+      );
       const commits = await Promise.all(
         claims.map((claim, i) =>
           claim.status === 'claimed' ? store.commit(keys[i] as string, claim.token, 60_000) : false,
         ),
       );
+      // No command failed with CROSSSLOT or MOVED: each script's keys share a slot.
       expect(commits.every(Boolean)).toBe(true);
 
-      const perMaster = await Promise.all(
+      // The claim keys landed in many slots, on more than one master; so did the shards that now hold the digests.
+      expect(inFlight.filter((n) => n > 0).length).toBeGreaterThan(1);
+      expect(inFlight.reduce((a, b) => a + b, 0)).toBe(keys.length);
+      const shards = await Promise.all(
         client.nodes('master').map(async (node) => {
-          const [, found] = await node.scan('0', 'MATCH', `${prefix}*`, 'COUNT', 10_000);
+          const [, found] = await node.scan('0', 'MATCH', `${prefix}#d*`, 'COUNT', 10_000);
           return found.length;
         }),
       );
-      // Without hash tags the 60 keys land in many slots, on more than one master, and no command failed with
-      // CROSSSLOT or MOVED.
-      expect(perMaster.filter((n) => n > 0).length).toBeGreaterThan(1);
-      expect(perMaster.reduce((a, b) => a + b, 0)).toBe(keys.length);
+      expect(shards.filter((n) => n > 0).length).toBeGreaterThan(1);
+      const layout = createLayout(prefix);
+      for (const key of keys) {
+        const { claimKey, shard } = layout.locate(key);
+        expect(await client.cluster('KEYSLOT', shard)).toBe(await client.cluster('KEYSLOT', claimKey));
+      }
       expect(await Promise.all(keys.map((key) => store.claim(key, 60_000)))).toEqual(
         keys.map(() => ({ status: 'done' })),
       );

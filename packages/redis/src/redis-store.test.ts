@@ -1,20 +1,26 @@
+import { createHash } from 'node:crypto';
 import { HookinboxError } from '@hookinbox/core';
 import type { Redis } from 'ioredis';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createLayout } from './layout.js';
 import { redisStore } from './redis-store.js';
 
 type Reply = (...args: unknown[]) => Promise<unknown>;
+type Operation = 'claim' | 'claimGetSet' | 'commitCompact' | 'commit' | 'release';
 
 /** Just enough of an ioredis client: defineCommand wires each script name to a scripted reply. */
-function fakeClient(replies: Partial<Record<'claim' | 'commit' | 'release' | 'set', Reply>> = {}) {
-  const calls: { command: string; args: unknown[] }[] = [];
-  const byName: Record<string, 'claim' | 'commit' | 'release'> = {
-    hookinboxClaimV1: 'claim',
+function fakeClient(replies: Partial<Record<Operation, Reply>> = {}, options: { keyPrefix?: string } = {}) {
+  const calls: { command: Operation; args: unknown[] }[] = [];
+  const byName: Record<string, Operation> = {
+    hookinboxClaimV2: 'claim',
+    hookinboxClaimGetSetV2: 'claimGetSet',
+    hookinboxCommitCompactV1: 'commitCompact',
     hookinboxCommitV1: 'commit',
     hookinboxReleaseV1: 'release',
   };
   const client: Record<string, unknown> = {
     status: 'ready',
+    options,
     defineCommand: vi.fn((name: string) => {
       const op = byName[name];
       if (!op) throw new Error(`unexpected script ${name}`);
@@ -23,16 +29,13 @@ function fakeClient(replies: Partial<Record<'claim' | 'commit' | 'release' | 'se
         return (replies[op] ?? (async () => null))(...args);
       };
     }),
-    // Claims go as SET … NX GET (Redis 7): the same reply as the claim script.
-    set: (...args: unknown[]) => {
-      calls.push({ command: 'claim', args });
-      return (replies.set ?? replies.claim ?? (async () => null))(...args);
-    },
     quit: vi.fn(async () => 'OK'),
     disconnect: vi.fn(),
   };
   return { client: client as unknown as Redis, raw: client, calls };
 }
+
+const digestOf = (key: string) => createHash('sha256').update(key).digest().subarray(0, 12);
 
 const never = () => new Promise<never>(() => {});
 
@@ -53,6 +56,14 @@ describe('redisStore options', () => {
     ],
     ['commandTimeoutMs 0', { client: fakeClient().client, commandTimeoutMs: 0 }, /commandTimeoutMs/],
     ['commandTimeoutMs 1.5', { client: fakeClient().client, commandTimeoutMs: 1.5 }, /commandTimeoutMs/],
+    ['layout not compact or keys', { client: fakeClient().client, layout: 'hashes' as 'keys' }, /layout: must be/],
+    ['a keyPrefix with an unclosed {', { client: fakeClient().client, keyPrefix: 'app{1:' }, /keyPrefix: a '\{'/],
+    ['a keyPrefix with an empty {}', { client: fakeClient().client, keyPrefix: 'app{}:' }, /keyPrefix: a '\{'/],
+    [
+      'a client keyPrefix with an unclosed {',
+      { client: fakeClient({}, { keyPrefix: 'tenant{' }).client },
+      /client's keyPrefix counts too/,
+    ],
     [
       'commandTimeoutMs as a string',
       { client: fakeClient().client, commandTimeoutMs: '500' as unknown as number },
@@ -66,7 +77,7 @@ describe('redisStore options', () => {
 });
 
 describe('redisStore replies', () => {
-  it('claims with a fresh c: token under keyPrefix + key and the lease', async () => {
+  it('claims with a fresh c: token, the claim key, its shard, the lease and the digest of the key', async () => {
     const { client, calls } = fakeClient();
     const store = redisStore({ client, keyPrefix: 'app:' });
     const first = await store.claim('order-1', 1_000);
@@ -78,32 +89,39 @@ describe('redisStore replies', () => {
     const other = await redisStore({ client, keyPrefix: 'app:' }).claim('order-1', 1_000);
     if (other.status !== 'claimed') throw new Error('expected a claim');
     expect(other.token.split(':')[1]).not.toBe(first.token.split(':')[1]);
-    expect(calls[0]).toEqual({ command: 'claim', args: ['app:order-1', first.token, 'PX', 1_000, 'NX', 'GET'] });
+    const { shard } = createLayout('app:').locate('order-1');
+    expect(shard).toMatch(/^app:#d\{[0-9A-Za-z]{3}\}[0-3]$/);
+    expect(calls[0]).toEqual({
+      command: 'claim',
+      args: ['app:order-1', shard, first.token, 1_000, digestOf('order-1')],
+    });
   });
 
-  it('claims with the script instead once Redis refuses SET with NX and GET (before Redis 7), and keeps to it', async () => {
-    const refused = Object.assign(new Error('ERR syntax error'), { name: 'ReplyError' });
-    const set = vi.fn(() => Promise.reject(refused));
-    const { client, calls } = fakeClient({ set, claim: async () => null });
+  it('claims with the script without SET … NX GET once Redis refuses that form (before Redis 7), and keeps to it', async () => {
+    const refused = Object.assign(new Error('ERR Error running script: @user_script:3: ERR syntax error'), {
+      name: 'ReplyError',
+    });
+    const claim = vi.fn(() => Promise.reject(refused));
+    const { client, calls } = fakeClient({ claim, claimGetSet: async () => null });
     const store = redisStore({ client, keyPrefix: 'app:' });
     const first = await store.claim('order-1', 1_000);
     if (first.status !== 'claimed') throw new Error('expected a claim');
     expect((await store.claim('order-2', 1_000)).status).toBe('claimed');
-    expect(set).toHaveBeenCalledTimes(1);
-    // The refused SET, then the script for the same claim, then the script only.
-    expect(calls.map((c) => c.args.length)).toEqual([6, 3, 3]);
-    expect(calls[1]).toEqual({ command: 'claim', args: ['app:order-1', first.token, 1_000] });
+    expect(claim).toHaveBeenCalledTimes(1);
+    // The refused script, then the other for the same claim, then the other only.
+    expect(calls.map((c) => c.command)).toEqual(['claim', 'claimGetSet', 'claimGetSet']);
+    expect(calls[1]?.args).toEqual(calls[0]?.args);
   });
 
-  it('answers store_unavailable for any other error of the SET claim, and does not give it up', async () => {
-    const set = vi.fn(() =>
+  it('answers store_unavailable for any other error of the claim, and does not give up SET … NX GET', async () => {
+    const claim = vi.fn(() =>
       Promise.reject(new Error('WRONGTYPE Operation against a key holding the wrong kind of value')),
     );
-    const { client } = fakeClient({ set });
+    const { client, calls } = fakeClient({ claim });
     const store = redisStore({ client });
     await expect(store.claim('order-1', 1_000)).rejects.toMatchObject({ code: 'store_unavailable' });
     await expect(store.claim('order-2', 1_000)).rejects.toMatchObject({ code: 'store_unavailable' });
-    expect(set).toHaveBeenCalledTimes(2);
+    expect(calls.map((c) => c.command)).toEqual(['claim', 'claim']);
   });
 
   it('reads the done marker as done and any other value as in flight', async () => {
@@ -114,16 +132,37 @@ describe('redisStore replies', () => {
     expect(await store.claim('order-1', 1_000)).toEqual({ status: 'in-flight' });
   });
 
-  it('commits with the done marker and ttl, and maps 1/0 to true/false', async () => {
-    const replies = [1, 0, 1, 0];
-    const { client, calls } = fakeClient({ commit: async () => replies.shift(), release: async () => replies.shift() });
-    const store = redisStore({ client });
-    expect(await store.commit('order-1', 'c:t', 9_000)).toBe(true);
-    expect(await store.commit('order-1', 'c:t', 9_000)).toBe(false);
-    expect(await store.release('order-1', 'c:t')).toBe(true);
-    expect(await store.release('order-1', 'c:t')).toBe(false);
-    expect(calls[0]).toEqual({ command: 'commit', args: ['hookinbox:order-1', 'c:t', '1', 9_000] });
-    expect(calls[2]).toEqual({ command: 'release', args: ['hookinbox:order-1', 'c:t'] });
+  it('commits into the shard in the compact layout, as a key with layout keys or a ttl under a second', async () => {
+    const replies = [1, 0, 1, 1, 1, 0];
+    const reply = async () => replies.shift();
+    const { client, calls } = fakeClient({ commitCompact: reply, commit: reply, release: reply });
+    const compact = redisStore({ client });
+    expect(await compact.commit('order-1', 'c:t', 9_000)).toBe(true);
+    expect(await compact.commit('order-1', 'c:t', 9_000)).toBe(false);
+    expect(await compact.commit('order-2', 'c:t', 999)).toBe(true);
+    expect(await redisStore({ client, layout: 'keys' }).commit('order-3', 'c:t', 9_000)).toBe(true);
+    expect(await compact.release('order-1', 'c:t')).toBe(true);
+    expect(await compact.release('order-1', 'c:t')).toBe(false);
+    const { shard } = createLayout('hookinbox:').locate('order-1');
+    expect(calls.map((c) => c.command)).toEqual([
+      'commitCompact',
+      'commitCompact',
+      'commit',
+      'commit',
+      'release',
+      'release',
+    ]);
+    expect(calls[0]?.args).toEqual(['hookinbox:order-1', shard, 'c:t', digestOf('order-1'), 9_000]);
+    expect(calls[2]?.args).toEqual(['hookinbox:order-2', 'c:t', '1', 999]);
+    expect(calls[3]?.args).toEqual(['hookinbox:order-3', 'c:t', '1', 9_000]);
+    expect(calls[4]?.args).toEqual(['hookinbox:order-1', 'c:t']);
+  });
+
+  it('puts the shard in the claim key’s Cluster slot, counting the client’s own keyPrefix', async () => {
+    const { client, calls } = fakeClient({}, { keyPrefix: 'tenant-7:' });
+    await redisStore({ client, keyPrefix: 'app:' }).claim('order-1', 1_000);
+    expect(calls[0]?.args[1]).toBe(createLayout('app:', 'tenant-7:').locate('order-1').shard);
+    expect(calls[0]?.args[1]).not.toBe(createLayout('app:').locate('order-1').shard);
   });
 });
 
@@ -141,7 +180,7 @@ describe('redisStore failures', () => {
 
   it('rejects a command that does not answer after exactly commandTimeoutMs', async () => {
     vi.useFakeTimers();
-    const { client } = fakeClient({ claim: never, commit: never, release: never });
+    const { client } = fakeClient({ claim: never, commitCompact: never, release: never });
     const store = redisStore({ client, commandTimeoutMs: 500 });
     for (const [operation, call] of [
       ['claim', () => store.claim('order-1', 1_000)],
@@ -167,7 +206,7 @@ describe('redisStore failures', () => {
   it('times out each of several waiting commands at its own deadline, and never one that answered', async () => {
     vi.useFakeTimers();
     const answers: ((value: number) => void)[] = [];
-    const { client } = fakeClient({ commit: () => new Promise((resolve) => answers.push(resolve)) });
+    const { client } = fakeClient({ commitCompact: () => new Promise((resolve) => answers.push(resolve)) });
     const store = redisStore({ client, commandTimeoutMs: 100 });
     const outcomes: unknown[] = [];
     const send = (i: number) =>
@@ -206,8 +245,9 @@ describe('redisStore failures', () => {
 
     land(null);
     await vi.advanceTimersByTimeAsync(0);
-    const token = calls[0]?.args[1];
+    const token = calls[0]?.args[2];
     expect(calls[1]).toEqual({ command: 'release', args: ['p:order-1', token] });
+    expect(token).toEqual(expect.stringMatching(/^c:/));
   });
 
   it('leaves the key alone when the late claim found it taken', async () => {
@@ -229,7 +269,7 @@ describe('redisStore clients', () => {
     const { client, raw } = fakeClient();
     redisStore({ client });
     redisStore({ client, keyPrefix: 'other:' });
-    expect(raw.defineCommand).toHaveBeenCalledTimes(3);
+    expect(raw.defineCommand).toHaveBeenCalledTimes(5);
   });
 
   it('never closes an injected client', async () => {

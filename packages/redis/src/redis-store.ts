@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { type ClaimResult, type DedupeStore, HookinboxError } from '@hookinbox/core';
 import { type Cluster, Redis } from 'ioredis';
+import { createLayout } from './layout.js';
 import { parseRedisStoreOptions, type RedisStoreOptions } from './options.js';
 import { DONE, defineScripts } from './scripts.js';
 
@@ -26,18 +27,22 @@ const unavailable = (message: string, cause?: unknown) =>
  * A dedupe store on Redis, for more than one instance receiving deliveries. Works over an ioredis client on a
  * standalone server, behind Sentinel, or on a Cluster.
  *
- * Each operation is one atomic command on one key (a claim is `SET … NX GET` on Redis 7 and later, a Lua script before;
- * commit and release are scripts): one round trip, never KEYS or SCAN. A command that does not
- * answer within `commandTimeoutMs` rejects with `store_unavailable`; the receiver then answers 503 (fail-closed,
- * the default) or processes without dedupe (`dedupe: { onStoreError: 'fail-open' }`).
+ * Each operation is one Lua script over the keys of one hash slot: one round trip, never KEYS or SCAN. A claim in
+ * flight is a key with its lease; a processed delivery is a 12-byte digest in a hash shared with about 1/65,536 of
+ * the others (`layout: 'compact'`, the default), or a key of its own (`layout: 'keys'`). A command that does not answer within `commandTimeoutMs` rejects with `store_unavailable`; the
+ * receiver then answers 503 (fail-closed, the default) or processes without dedupe
+ * (`dedupe: { onStoreError: 'fail-open' }`).
  *
  * @example
  * const redis = new Redis(process.env.REDIS_URL!);
  * const receiver = createReceiver({ provider, store: redisStore({ client: redis }) });
  */
 export function redisStore(options: RedisStoreOptions): RedisStore {
-  const { client: injected, url, keyPrefix, commandTimeoutMs } = parseRedisStoreOptions(options);
+  const { client: injected, url, keyPrefix, commandTimeoutMs, layout: layoutName } = parseRedisStoreOptions(options);
+  // Before creating a client: a keyPrefix the layout refuses must not leave a connection behind.
+  const layout = createLayout(keyPrefix, injected?.options?.keyPrefix);
   const client: Redis | Cluster = injected ?? new Redis(url as string, { enableAutoPipelining: true });
+  const compact = layoutName === 'compact';
   const owned = injected === undefined;
   // The last connection error of a client the store owns, until it is ready again. ioredis prints every failed
   // reconnection of a client nobody listens to; the store listens, and names the error in the store_unavailable of
@@ -125,37 +130,43 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
       );
     });
 
-  // Claims go as `SET … NX GET` until Redis refuses that form (before Redis 7), then as the script for good.
-  let plainClaims = true;
-  const claimCommand = (redisKey: string, token: string, leaseMs: number): Promise<string | null> => {
-    if (!plainClaims) return commands.hookinboxClaimV1(redisKey, token, leaseMs);
-    return (client.set(redisKey, token, 'PX', leaseMs, 'NX', 'GET') as Promise<string | null>).catch(
-      (error: unknown) => {
-        if (!isSyntaxError(error)) throw error;
-        plainClaims = false;
-        return commands.hookinboxClaimV1(redisKey, token, leaseMs);
-      },
-    );
+  // Claims use SET … NX GET inside the script until Redis refuses that form (before 7.0), then the script without it
+  // for good. The refused script stopped before writing anything, so the same claim goes again.
+  let setNxGet = true;
+  const claimCommand = (claimKey: string, shard: string, token: string, leaseMs: number, digest: Buffer) => {
+    if (!setNxGet) return commands.hookinboxClaimGetSetV2(claimKey, shard, token, leaseMs, digest);
+    return commands.hookinboxClaimV2(claimKey, shard, token, leaseMs, digest).catch((error: unknown) => {
+      if (!isSyntaxError(error)) throw error;
+      setNxGet = false;
+      return commands.hookinboxClaimGetSetV2(claimKey, shard, token, leaseMs, digest);
+    });
   };
 
   return {
     client,
     async claim(key, leaseMs): Promise<ClaimResult> {
-      const redisKey = keyPrefix + key;
+      const { claimKey, shard, digest } = layout.locate(key);
       const token = tokenPrefix + nextToken++;
-      const current = await run('claim', claimCommand(redisKey, token, leaseMs), (late) => {
+      const current = await run('claim', claimCommand(claimKey, shard, token, leaseMs, digest), (late) => {
         // The caller was told the store failed, so nobody holds this token: without the release, every retry of
         // the delivery would be answered "in flight" until the lease ends, and the provider would stop retrying.
-        if (late === null) commands.hookinboxReleaseV1(redisKey, token).catch(() => {});
+        if (late === null) commands.hookinboxReleaseV1(claimKey, token).catch(() => {});
       });
       if (current === null) return { status: 'claimed', token };
       return current === DONE ? { status: 'done' } : { status: 'in-flight' };
     },
     async commit(key, token, ttlMs) {
-      return (await run('commit', commands.hookinboxCommitV1(keyPrefix + key, token, DONE, ttlMs))) === 1;
+      const { claimKey, shard, digest } = layout.locate(key);
+      // The compact layout counts whole seconds: a shorter ttl would be kept up to twice as long or more, so such a
+      // delivery keeps a key of its own, which expires to the millisecond.
+      const command =
+        compact && ttlMs >= 1_000
+          ? commands.hookinboxCommitCompactV1(claimKey, shard, token, digest, ttlMs)
+          : commands.hookinboxCommitV1(claimKey, token, DONE, ttlMs);
+      return (await run('commit', command)) === 1;
     },
     async release(key, token) {
-      return (await run('release', commands.hookinboxReleaseV1(keyPrefix + key, token))) === 1;
+      return (await run('release', commands.hookinboxReleaseV1(layout.claimKeyOf(key), token))) === 1;
     },
     async close() {
       if (!owned || client.status === 'end') return;

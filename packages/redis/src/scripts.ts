@@ -1,22 +1,65 @@
 import type { Cluster, Redis } from 'ioredis';
+import { DIGEST_BYTES } from './layout.js';
 
 /** The value of a key whose delivery was processed. Claim tokens start with `c:`, so the two never collide. */
 export const DONE = '1';
 
-// Every script touches exactly one key (KEYS[1]), so it runs unchanged on standalone, Sentinel and Cluster: the
-// key's slot picks the node, and there is no cross-slot access to need hash tags for.
+/** Seconds are counted from 2025-01-01: for seventy years the count fits the 32-bit integers of a compact hash. */
+export const EPOCH_SECONDS = 1_735_689_600;
 
-// One round trip: SET NX alone cannot tell a done key from one in flight, so the script returns the current value
-// instead when the key is taken. On Redis 7 and later `SET key token PX leaseMs NX GET` answers the same in one plain
-// command (about a third of the script's CPU time in Redis); the store uses it, and this script where Redis refuses
-// NX with GET (Redis 6).
-const CLAIM = `local current = redis.call('GET', KEYS[1])
+/** How often, at most, a shard is swept of the digests whose ttl ended (seconds). */
+export const SWEEP_SECONDS = 3_600;
+
+// KEYS[1] is the claim key. KEYS[2], where given, is the delivery's shard: a hash of 12-byte digests, each mapped to
+// the second (from EPOCH_SECONDS) at which its delivery is forgotten, plus two fields no digest can take, 'm' (the
+// latest of those seconds, when the hash as a whole expires) and 's' (when the shard is next swept). Both keys are
+// in one hash slot, so every operation runs on one node of a Cluster.
+
+// One round trip: SET NX alone cannot tell a done key from one in flight, nor see the shard. A digest the shard
+// holds for a second not yet reached answers done (the clock is read only then); otherwise `SET … NX GET` takes the
+// claim key and answers its value when it is taken: a token, or the `keys` layout's done marker. A claim key never
+// outlives the commit of its delivery, so the shard is read first: a new delivery costs two commands.
+const DONE_IN_SHARD = `local ends = redis.call('HGET', KEYS[2], ARGV[3])
+if ends and tonumber(redis.call('TIME')[1]) - ${EPOCH_SECONDS} < tonumber(ends) then return '${DONE}' end`;
+const CLAIM = `${DONE_IN_SHARD}
+return redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2], 'NX', 'GET')`;
+
+// The same where Redis refuses NX together with GET (before 7.0): the claim key is read, then set.
+const CLAIM_GET_SET = `${DONE_IN_SHARD}
+local current = redis.call('GET', KEYS[1])
 if current then return current end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 return false`;
 
-// Token-checked: a claimant whose lease expired must not mark a newer claim done.
-const COMMIT = `if redis.call('GET', KEYS[1]) == ARGV[1] then
+// Token-checked: a claimant whose lease expired must not mark a newer claim done. The digest is kept until the first
+// whole second at or after now + ttl, by the server's clock (one clock for every writer): forgotten no earlier than
+// its ttl and less than a second later. Once an hour at most, a commit sweeps its shard of the digests past their
+// second, so that a shard that never goes idle does not grow with the dead; an idle one expires as a whole.
+const COMMIT_COMPACT = `if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+local time = redis.call('TIME')
+local now = tonumber(time[1]) - ${EPOCH_SECONDS}
+local ends = math.ceil((now * 1000 + math.floor(tonumber(time[2]) / 1000) + tonumber(ARGV[3])) / 1000)
+redis.call('HSET', KEYS[2], ARGV[2], ends)
+local marks = redis.call('HMGET', KEYS[2], 'm', 's')
+if tonumber(marks[1] or 0) < ends then
+  redis.call('HSET', KEYS[2], 'm', ends)
+  redis.call('PEXPIREAT', KEYS[2], (ends + ${EPOCH_SECONDS}) * 1000)
+end
+if tonumber(marks[2] or 0) <= now then
+  local fields = redis.call('HGETALL', KEYS[2])
+  local stale = {}
+  for i = 1, #fields, 2 do
+    if #fields[i] == ${DIGEST_BYTES} and tonumber(fields[i + 1]) <= now then stale[#stale + 1] = fields[i] end
+    if #stale == 1000 then redis.call('HDEL', KEYS[2], unpack(stale)) stale = {} end
+  end
+  if #stale > 0 then redis.call('HDEL', KEYS[2], unpack(stale)) end
+  redis.call('HSET', KEYS[2], 's', now + ${SWEEP_SECONDS})
+end
+redis.call('DEL', KEYS[1])
+return 1`;
+
+// Token-checked, as above; the plain layout: the claim key becomes the done marker, expiring exactly with the ttl.
+const COMMIT_PLAIN = `if redis.call('GET', KEYS[1]) == ARGV[1] then
   redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
   return 1
 end
@@ -28,19 +71,43 @@ const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then
 end
 return 0`;
 
-// The version suffix keeps two hookinbox versions sharing one client from redefining each other's scripts.
+// The version suffix keeps two hookinbox versions sharing one client from redefining each other's scripts: V1 claimed
+// without reading the shard.
 const COMMANDS = {
-  hookinboxClaimV1: CLAIM,
-  hookinboxCommitV1: COMMIT,
-  hookinboxReleaseV1: RELEASE,
+  hookinboxClaimV2: { numberOfKeys: 2, lua: CLAIM },
+  hookinboxClaimGetSetV2: { numberOfKeys: 2, lua: CLAIM_GET_SET },
+  hookinboxCommitCompactV1: { numberOfKeys: 2, lua: COMMIT_COMPACT },
+  hookinboxCommitV1: { numberOfKeys: 1, lua: COMMIT_PLAIN },
+  hookinboxReleaseV1: { numberOfKeys: 1, lua: RELEASE },
 } as const;
 
 /** The custom commands {@link defineScripts} adds to a client. */
 export interface ScriptCommands {
-  /** Resolves to null when the key was claimed, else to its current value. */
-  hookinboxClaimV1(key: string, token: string, leaseMs: number): Promise<string | null>;
-  hookinboxCommitV1(key: string, token: string, done: string, ttlMs: number): Promise<number>;
-  hookinboxReleaseV1(key: string, token: string): Promise<number>;
+  /** Resolves to null when the key was claimed, else to the claim key's value or the done marker. */
+  hookinboxClaimV2(
+    claimKey: string,
+    shard: string,
+    token: string,
+    leaseMs: number,
+    digest: Buffer,
+  ): Promise<string | null>;
+  /** {@link ScriptCommands.hookinboxClaimV2} for Redis before 7.0. */
+  hookinboxClaimGetSetV2(
+    claimKey: string,
+    shard: string,
+    token: string,
+    leaseMs: number,
+    digest: Buffer,
+  ): Promise<string | null>;
+  hookinboxCommitCompactV1(
+    claimKey: string,
+    shard: string,
+    token: string,
+    digest: Buffer,
+    ttlMs: number,
+  ): Promise<number>;
+  hookinboxCommitV1(claimKey: string, token: string, done: string, ttlMs: number): Promise<number>;
+  hookinboxReleaseV1(claimKey: string, token: string): Promise<number>;
 }
 
 /**
@@ -49,8 +116,8 @@ export interface ScriptCommands {
  */
 export function defineScripts(client: Redis | Cluster): ScriptCommands {
   const target = client as unknown as Record<string, unknown>;
-  for (const [name, lua] of Object.entries(COMMANDS)) {
-    if (typeof target[name] !== 'function') client.defineCommand(name, { numberOfKeys: 1, lua });
+  for (const [name, definition] of Object.entries(COMMANDS)) {
+    if (typeof target[name] !== 'function') client.defineCommand(name, definition);
   }
   return client as unknown as ScriptCommands;
 }
