@@ -1,7 +1,9 @@
 import { createReceiver, type Provider, type RawDelivery, type ReceiverHooks, silentLogger } from '@hookinbox/core';
 import { redisStore } from '@hookinbox/redis';
 import { Redis, type RedisOptions } from 'ioredis';
+import { Redis as Redis6 } from 'ioredis6';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { asStoreClient } from './helpers/redis.js';
 import { freePort, type RedisServer, startRedisServer } from './setup/redis-server.js';
 
 // Generous: the store gives up after COMMAND_TIMEOUT_MS; the bound leaves room for a loaded machine.
@@ -57,12 +59,25 @@ async function timed<T>(work: Promise<T>): Promise<{ value: T; ms: number }> {
   return { value, ms: performance.now() - started };
 }
 
-describe('redisStore when Redis is unreachable', () => {
+// Each ioredis major the package accepts: 6 retries with exponential back-off and jitter by default, 5 linearly.
+const majors: [string, (url: string) => Redis][] = [
+  ['ioredis 5', (url) => quietClient(url)],
+  [
+    'ioredis 6',
+    (url) => {
+      const client = new Redis6(url);
+      client.on('error', () => {});
+      return asStoreClient(client) as Redis;
+    },
+  ],
+];
+
+describe.each(majors)('redisStore when Redis is unreachable (%s)', (_major, connect) => {
   let client: Redis;
 
   beforeAll(async () => {
     // Nothing listens on this loopback port: every connection attempt is refused and ioredis keeps retrying.
-    client = quietClient(`redis://127.0.0.1:${await freePort()}`);
+    client = connect(`redis://127.0.0.1:${await freePort()}`);
   });
 
   afterAll(() => {

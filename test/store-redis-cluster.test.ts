@@ -1,13 +1,15 @@
 import { redisStore } from '@hookinbox/redis';
 import { describeDedupeStore } from '@hookinbox/testing/store-contract';
 import { Cluster } from 'ioredis';
+import { Cluster as Cluster6 } from 'ioredis6';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLayout } from '../packages/redis/src/layout.js';
-import { deleteKeys, uniquePrefix } from './helpers/redis.js';
+import { asStoreClient, deleteKeys, uniquePrefix } from './helpers/redis.js';
 import { type RedisCluster, startRedisCluster } from './setup/redis-server.js';
 
 let cluster: RedisCluster | undefined;
 let client: Cluster;
+let client6: Cluster6;
 
 /** Resolves once a cluster client knows the slots. */
 function ready(redis: { once(event: string, listener: () => void): unknown }): Promise<void> {
@@ -22,12 +24,14 @@ beforeAll(async () => {
   // started when it fails half-way.
   cluster = await startRedisCluster(3);
   client = new Cluster(cluster.nodes);
+  client6 = new Cluster6(cluster.nodes);
   client.on('error', () => {});
-  await ready(client);
+  client6.on('error', () => {});
+  await Promise.all([ready(client), ready(client6)]);
 }, 30_000);
 
 afterAll(async () => {
-  for (const redis of [client]) {
+  for (const redis of [client, client6]) {
     if (redis && redis.status !== 'end') await redis.quit().catch(() => redis.disconnect());
   }
   await cluster?.stop();
@@ -36,6 +40,14 @@ afterAll(async () => {
 describeDedupeStore('redis (cluster, 3 masters)', async () => {
   const prefix = uniquePrefix('cluster');
   return { store: redisStore({ client, keyPrefix: prefix }), cleanup: () => deleteKeys(client, prefix).then(() => {}) };
+});
+
+describeDedupeStore('redis (cluster, 3 masters, ioredis 6)', async () => {
+  const prefix = uniquePrefix('cluster-6');
+  return {
+    store: redisStore({ client: asStoreClient(client6), keyPrefix: prefix }),
+    cleanup: () => deleteKeys(client, prefix).then(() => {}),
+  };
 });
 
 describe('redisStore on a Redis Cluster', () => {

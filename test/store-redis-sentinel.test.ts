@@ -1,29 +1,43 @@
 import { redisStore } from '@hookinbox/redis';
 import { describeDedupeStore } from '@hookinbox/testing/store-contract';
 import { Redis } from 'ioredis';
+import { Redis as Redis6 } from 'ioredis6';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deleteKeys, uniquePrefix } from './helpers/redis.js';
+import { asStoreClient, deleteKeys, uniquePrefix } from './helpers/redis.js';
 import { type RedisSentinel, startRedisSentinel } from './setup/redis-server.js';
 
 let sentinel: RedisSentinel | undefined;
 let client: Redis;
+let client6: Redis6;
 
 beforeAll(async () => {
   // One master and one Sentinel on loopback, started for this file only.
   sentinel = await startRedisSentinel();
   client = new Redis({ sentinels: sentinel.sentinels, name: sentinel.name });
+  client6 = new Redis6({ sentinels: sentinel.sentinels, name: sentinel.name });
   client.on('error', () => {});
-  await client.ping();
+  client6.on('error', () => {});
+  await Promise.all([client.ping(), client6.ping()]);
 }, 30_000);
 
 afterAll(async () => {
-  if (client && client.status !== 'end') await client.quit().catch(() => client.disconnect());
+  for (const redis of [client, client6]) {
+    if (redis && redis.status !== 'end') await redis.quit().catch(() => redis.disconnect());
+  }
   await sentinel?.stop();
 });
 
 describeDedupeStore('redis (sentinel)', async () => {
   const prefix = uniquePrefix('sentinel');
   return { store: redisStore({ client, keyPrefix: prefix }), cleanup: () => deleteKeys(client, prefix).then(() => {}) };
+});
+
+describeDedupeStore('redis (sentinel, ioredis 6)', async () => {
+  const prefix = uniquePrefix('sentinel-6');
+  return {
+    store: redisStore({ client: asStoreClient(client6), keyPrefix: prefix }),
+    cleanup: () => deleteKeys(client, prefix).then(() => {}),
+  };
 });
 
 describe('redisStore behind Sentinel', () => {

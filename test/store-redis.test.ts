@@ -2,18 +2,24 @@ import { randomUUID } from 'node:crypto';
 import { redisStore } from '@hookinbox/redis';
 import { describeDedupeStore } from '@hookinbox/testing/store-contract';
 import { Redis } from 'ioredis';
+import { Redis as Redis6 } from 'ioredis6';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { deleteKeys, redisUrl, uniquePrefix } from './helpers/redis.js';
+import { asStoreClient, deleteKeys, redisUrl, uniquePrefix } from './helpers/redis.js';
 
 let client: Redis;
+// The same contract with a client of each ioredis major the package accepts (6 speaks RESP3 by default).
+let client6: Redis6;
+let client6Pipelined: Redis6;
 const prefixes: string[] = [];
 
 beforeAll(() => {
   client = new Redis(redisUrl());
+  client6 = new Redis6(redisUrl());
+  client6Pipelined = new Redis6(redisUrl(), { enableAutoPipelining: true });
 });
 
 afterAll(async () => {
-  await client.quit();
+  await Promise.all([client.quit(), client6.quit(), client6Pipelined.quit()]);
 });
 
 describeDedupeStore('redis (standalone)', async () => {
@@ -33,7 +39,28 @@ describeDedupeStore('redis (standalone, a client of its own from url, auto-pipel
   };
 });
 
+describeDedupeStore('redis (standalone, ioredis 6)', async () => {
+  const prefix = uniquePrefix('contract-6');
+  return {
+    store: redisStore({ client: asStoreClient(client6), keyPrefix: prefix }),
+    cleanup: () => deleteKeys(client, prefix).then(() => {}),
+  };
+});
+
+describeDedupeStore('redis (standalone, ioredis 6, auto-pipelined)', async () => {
+  const prefix = uniquePrefix('contract-6-pipelined');
+  return {
+    store: redisStore({ client: asStoreClient(client6Pipelined), keyPrefix: prefix }),
+    cleanup: () => deleteKeys(client, prefix).then(() => {}),
+  };
+});
+
 describe('redisStore on a standalone Redis', () => {
+  it('talks RESP3 with ioredis 6 and RESP2 with ioredis 5', async () => {
+    expect(await client6.call('CLIENT', 'INFO')).toMatch(/ resp=3\b/);
+    expect(await client.call('CLIENT', 'INFO')).toMatch(/ resp=2\b/);
+  });
+
   const newPrefix = (label: string) => {
     const prefix = uniquePrefix(label);
     prefixes.push(prefix);

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
+import type { Cluster as Cluster6, Redis as Redis6 } from 'ioredis6';
 import { inject } from 'vitest';
 
 /** The Redis URL chosen by test/setup/redis.ts. Throws when no Redis could be found or started. */
@@ -36,4 +37,12 @@ export async function deleteKeys(client: Redis | Cluster, prefix: string): Promi
 
 function globEscape(value: string): string {
   return value.replace(/[*?[\]\\]/g, '\\$&');
+}
+
+/**
+ * An ioredis 6 client, typed as the client the store's options name. The workspace installs ioredis 6 under an alias
+ * beside ioredis 5, so the package's types are 5's here; an app that installs ioredis 6 gets 6's and needs no cast.
+ */
+export function asStoreClient(client: Redis6 | Cluster6): Redis | Cluster {
+  return client as unknown as Redis | Cluster;
 }
