@@ -161,8 +161,11 @@ async function startOn(port: number, args: string[], timeoutMs = 5_000): Promise
   return child;
 }
 
-/** Start a standalone redis-server on a free loopback port, in a temp dir, without persistence. */
-export async function startRedisServer(): Promise<RedisServer> {
+/**
+ * Start a standalone redis-server on a free loopback port, in a temp dir, without persistence. `args` go on its
+ * command line after those (e.g. `['--enable-debug-command', 'local']`).
+ */
+export async function startRedisServer(args: string[] = []): Promise<RedisServer> {
   const dir = mkdtempSync(join(tmpdir(), 'hookinbox-redis-'));
   let port = 0;
   let child: ChildProcess | undefined;
@@ -170,7 +173,7 @@ export async function startRedisServer(): Promise<RedisServer> {
   for (let attempt = 0; child === undefined; attempt++) {
     port = await freePort();
     try {
-      child = await startOn(port, serverArgs(port, dir, []));
+      child = await startOn(port, serverArgs(port, dir, args));
     } catch (error) {
       if (attempt >= 4) {
         rmSync(dir, { recursive: true, force: true });
@@ -185,7 +188,7 @@ export async function startRedisServer(): Promise<RedisServer> {
     async restart() {
       if (current && current.exitCode === null && current.signalCode === null) return;
       mkdirSync(dir, { recursive: true });
-      current = await startOn(port, serverArgs(port, dir, []));
+      current = await startOn(port, serverArgs(port, dir, args));
     },
     async stop() {
       if (current) await stopChild(current);
