@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import calculateSlot from 'cluster-key-slot';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createLayout, DIGEST_BYTES, SHARDS_PER_SLOT } from './layout.js';
+import { createLayout, DIGEST_CHARS, SHARDS_PER_SLOT } from './layout.js';
 
 /** The slot Redis gives a key, from its bytes (ioredis puts the client's keyPrefix before the name). */
 const slotOf = (name: string | Buffer) => calculateSlot(Buffer.from(name));
@@ -36,10 +36,13 @@ describe('createLayout', () => {
     );
   });
 
-  it('keeps the first 12 bytes of the SHA-256 of the key as its digest', () => {
+  it('keeps 98 bits of the SHA-256 of the key as its digest: the low seven of each of the first 14 bytes', () => {
     const { digest } = createLayout('p:').locate('genstore:webhook:1');
-    expect(digest).toHaveLength(DIGEST_BYTES);
-    expect(digest).toEqual(createHash('sha256').update('genstore:webhook:1').digest().subarray(0, DIGEST_BYTES));
+    const hash = createHash('sha256').update('genstore:webhook:1').digest();
+    expect(digest).toHaveLength(DIGEST_CHARS);
+    expect([...digest].map((char) => char.charCodeAt(0))).toEqual([...hash.subarray(0, 14)].map((byte) => byte & 0x7f));
+    // One byte a character on the wire, as ioredis sends strings (UTF-8).
+    expect(Buffer.byteLength(digest)).toBe(DIGEST_CHARS);
   });
 
   it('keeps the claim key of the layout before it, doubling a leading # so that no claim key is a shard', () => {

@@ -35,7 +35,15 @@ function fakeClient(replies: Partial<Record<Operation, Reply>> = {}, options: { 
   return { client: client as unknown as Redis, raw: client, calls };
 }
 
-const digestOf = (key: string) => createHash('sha256').update(key).digest().subarray(0, 12);
+/** The store's digest of a key: the low seven bits of the first 14 bytes of its SHA-256, one character each. */
+const digestOf = (key: string) =>
+  String.fromCharCode(
+    ...createHash('sha256')
+      .update(key)
+      .digest()
+      .subarray(0, 14)
+      .map((byte) => byte & 0x7f),
+  );
 
 const never = () => new Promise<never>(() => {});
 

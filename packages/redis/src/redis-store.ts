@@ -28,7 +28,7 @@ const unavailable = (message: string, cause?: unknown) =>
  * standalone server, behind Sentinel, or on a Cluster.
  *
  * Each operation is one Lua script over the keys of one hash slot: one round trip, never KEYS or SCAN. A claim in
- * flight is a key with its lease; a processed delivery is a 12-byte digest in a hash shared with about 1/65,536 of
+ * flight is a key with its lease; a processed delivery is a 14-byte digest in a hash shared with about 1/65,536 of
  * the others (`layout: 'compact'`, the default), or a key of its own (`layout: 'keys'`). A command that does not answer within `commandTimeoutMs` rejects with `store_unavailable`; the
  * receiver then answers 503 (fail-closed, the default) or processes without dedupe
  * (`dedupe: { onStoreError: 'fail-open' }`).
@@ -133,7 +133,7 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
   // Claims use SET … NX GET inside the script until Redis refuses that form (before 7.0), then the script without it
   // for good. The refused script stopped before writing anything, so the same claim goes again.
   let setNxGet = true;
-  const claimCommand = (claimKey: string, shard: string, token: string, leaseMs: number, digest: Buffer) => {
+  const claimCommand = (claimKey: string, shard: string, token: string, leaseMs: number, digest: string) => {
     if (!setNxGet) return commands.hookinboxClaimGetSetV2(claimKey, shard, token, leaseMs, digest);
     return commands.hookinboxClaimV2(claimKey, shard, token, leaseMs, digest).catch((error: unknown) => {
       if (!isSyntaxError(error)) throw error;

@@ -1,5 +1,5 @@
 import type { Cluster, Redis } from 'ioredis';
-import { DIGEST_BYTES } from './layout.js';
+import { DIGEST_CHARS } from './layout.js';
 
 /** The value of a key whose delivery was processed. Claim tokens start with `c:`, so the two never collide. */
 export const DONE = '1';
@@ -10,7 +10,7 @@ export const EPOCH_SECONDS = 1_735_689_600;
 /** How often, at most, a shard is swept of the digests whose ttl ended (seconds). */
 export const SWEEP_SECONDS = 3_600;
 
-// KEYS[1] is the claim key. KEYS[2], where given, is the delivery's shard: a hash of 12-byte digests, each mapped to
+// KEYS[1] is the claim key. KEYS[2], where given, is the delivery's shard: a hash of 14-byte digests, each mapped to
 // the second (from EPOCH_SECONDS) at which its delivery is forgotten, plus two fields no digest can take, 'm' (the
 // latest of those seconds, when the hash as a whole expires) and 's' (when the shard is next swept). Both keys are
 // in one hash slot, so every operation runs on one node of a Cluster.
@@ -49,7 +49,7 @@ if tonumber(marks[2] or 0) <= now then
   local fields = redis.call('HGETALL', KEYS[2])
   local stale = {}
   for i = 1, #fields, 2 do
-    if #fields[i] == ${DIGEST_BYTES} and tonumber(fields[i + 1]) <= now then stale[#stale + 1] = fields[i] end
+    if #fields[i] == ${DIGEST_CHARS} and tonumber(fields[i + 1]) <= now then stale[#stale + 1] = fields[i] end
     if #stale == 1000 then redis.call('HDEL', KEYS[2], unpack(stale)) stale = {} end
   end
   if #stale > 0 then redis.call('HDEL', KEYS[2], unpack(stale)) end
@@ -89,7 +89,7 @@ export interface ScriptCommands {
     shard: string,
     token: string,
     leaseMs: number,
-    digest: Buffer,
+    digest: string,
   ): Promise<string | null>;
   /** {@link ScriptCommands.hookinboxClaimV2} for Redis before 7.0. */
   hookinboxClaimGetSetV2(
@@ -97,13 +97,13 @@ export interface ScriptCommands {
     shard: string,
     token: string,
     leaseMs: number,
-    digest: Buffer,
+    digest: string,
   ): Promise<string | null>;
   hookinboxCommitCompactV1(
     claimKey: string,
     shard: string,
     token: string,
-    digest: Buffer,
+    digest: string,
     ttlMs: number,
   ): Promise<number>;
   hookinboxCommitV1(claimKey: string, token: string, done: string, ttlMs: number): Promise<number>;
