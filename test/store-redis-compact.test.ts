@@ -3,7 +3,7 @@ import { redisStore } from '@hookinbox/redis';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createLayout } from '../packages/redis/src/layout.js';
-import { EPOCH_SECONDS } from '../packages/redis/src/scripts.js';
+import { DONE, defineScripts, EPOCH_SECONDS } from '../packages/redis/src/scripts.js';
 import { deleteKeys, redisUrl, uniquePrefix } from './helpers/redis.js';
 
 // The compact layout as Redis holds it: what a user relies on is that a processed delivery is remembered for its
@@ -187,5 +187,31 @@ describe('redisStore moving between layouts', () => {
       expect(await store.claim('by-compact', 30_000)).toEqual({ status: 'done' });
       expect(await store.claim('by-keys', 30_000)).toEqual({ status: 'done' });
     }
+  });
+});
+
+describe('the claim script for Redis before 7.0', () => {
+  it('answers as the one the store uses on Redis 7, reading the claim key and then setting it', async () => {
+    // Redis 7 runs both scripts; the store switches to this one only where Redis refuses SET with NX and GET.
+    const prefix = newPrefix('claim-get-set');
+    const store = redisStore({ client, keyPrefix: prefix });
+    const layout = createLayout(prefix);
+    const commands = defineScripts(client);
+    await claimAndCommit(store, 'done-compact', DAY);
+    await client.set(`${prefix}done-keys`, DONE, 'PX', DAY);
+    await client.set(`${prefix}in-flight`, 'c:someone-else:1', 'PX', 30_000);
+    const claimWithGetSet = (key: string) => {
+      const { claimKey, shard, digest } = layout.locate(key);
+      return commands.hookinboxClaimGetSetV2(claimKey, shard, `c:test:${key}`, 30_000, digest);
+    };
+    expect(await claimWithGetSet('done-compact')).toBe(DONE);
+    expect(await claimWithGetSet('done-keys')).toBe(DONE);
+    expect(await claimWithGetSet('in-flight')).toBe('c:someone-else:1');
+    expect(await claimWithGetSet('new')).toBeNull();
+    expect(await client.get(`${prefix}new`)).toBe('c:test:new');
+    const left = await client.pttl(`${prefix}new`);
+    expect(left).toBeGreaterThan(0);
+    expect(left).toBeLessThanOrEqual(30_000);
+    expect(await claimWithGetSet('new')).toBe('c:test:new');
   });
 });
