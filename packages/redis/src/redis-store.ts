@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { type ClaimResult, type DedupeStore, HookinboxError } from '@hookinbox/core';
 import { type Cluster, Redis } from 'ioredis';
-import { createLayout } from './layout.js';
+import { createLayout, type Location } from './layout.js';
 import { parseRedisStoreOptions, type RedisStoreOptions } from './options.js';
 import { DONE, defineScripts } from './scripts.js';
 
@@ -19,6 +19,9 @@ interface Waiting {
   operation: string;
   reject: (error: unknown) => void;
 }
+
+/** Claims whose place the store keeps for their commit, at most (the oldest is dropped first). */
+const MAX_LOCATED = 16_384;
 
 const unavailable = (message: string, cause?: unknown) =>
   new HookinboxError('store_unavailable', `@hookinbox/redis: ${message}`, cause === undefined ? {} : { cause });
@@ -142,21 +145,34 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
     });
   };
 
+  // Where each claim won lies, for its commit: a SHA-256 and a CRC a delivery fewer. Checked against the key, since a
+  // caller may hand in the token of another delivery; bounded, should a claim never be committed or released.
+  const located = new Map<string, Location>();
+  const locate = (key: string, token: string): Location => {
+    const known = located.get(token);
+    if (known === undefined) return layout.locate(key);
+    located.delete(token);
+    return known.claimKey === layout.claimKeyOf(key) ? known : layout.locate(key);
+  };
+
   return {
     client,
     async claim(key, leaseMs): Promise<ClaimResult> {
-      const { claimKey, shard, digest } = layout.locate(key);
+      const location = layout.locate(key);
+      const { claimKey, shard, digest } = location;
       const token = tokenPrefix + nextToken++;
       const current = await run('claim', claimCommand(claimKey, shard, token, leaseMs, digest), (late) => {
         // The caller was told the store failed, so nobody holds this token: without the release, every retry of
         // the delivery would be answered "in flight" until the lease ends, and the provider would stop retrying.
         if (late === null) commands.hookinboxReleaseV1(claimKey, token).catch(() => {});
       });
-      if (current === null) return { status: 'claimed', token };
-      return current === DONE ? { status: 'done' } : { status: 'in-flight' };
+      if (current !== null) return current === DONE ? { status: 'done' } : { status: 'in-flight' };
+      if (located.size >= MAX_LOCATED) located.delete(located.keys().next().value as string);
+      located.set(token, location);
+      return { status: 'claimed', token };
     },
     async commit(key, token, ttlMs) {
-      const { claimKey, shard, digest } = layout.locate(key);
+      const { claimKey, shard, digest } = locate(key, token);
       // The compact layout counts whole seconds: a shorter ttl would be kept up to twice as long or more, so such a
       // delivery keeps a key of its own, which expires to the millisecond.
       const command =
@@ -166,6 +182,7 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
       return (await run('commit', command)) === 1;
     },
     async release(key, token) {
+      located.delete(token);
       return (await run('release', commands.hookinboxReleaseV1(layout.claimKeyOf(key), token))) === 1;
     },
     async close() {
