@@ -61,7 +61,7 @@ afterAll(async () => {
 describe('redisStore compact layout', () => {
   it('keeps a processed delivery as a 14-byte digest in its shard, until the second its ttl ends, and drops the claim key', async () => {
     const prefix = newPrefix('compact');
-    const store = redisStore({ client, keyPrefix: prefix });
+    const store = redisStore({ client, keyPrefix: prefix, commandTimeoutMs: 5_000 });
     const before = Math.floor(Date.now() / 1000);
     await claimAndCommit(store, 'order-1', 7 * DAY);
     const after = Math.ceil(Date.now() / 1000);
@@ -83,7 +83,7 @@ describe('redisStore compact layout', () => {
 
   it('remembers a delivery for its whole ttl and forgets it less than a second after', async () => {
     const prefix = newPrefix('compact-ttl');
-    const store = redisStore({ client, keyPrefix: prefix });
+    const store = redisStore({ client, keyPrefix: prefix, commandTimeoutMs: 5_000 });
     const committed = performance.now();
     await claimAndCommit(store, 'order-1', 1_500);
     await sleep(900 - (performance.now() - committed));
@@ -94,7 +94,7 @@ describe('redisStore compact layout', () => {
 
   it('keeps a delivery whose ttl is under a second as a key of its own, expiring to the millisecond', async () => {
     const prefix = newPrefix('compact-short');
-    const store = redisStore({ client, keyPrefix: prefix });
+    const store = redisStore({ client, keyPrefix: prefix, commandTimeoutMs: 5_000 });
     await claimAndCommit(store, 'order-1', 999);
     expect(await client.get(`${prefix}order-1`)).toBe('1');
     const left = await client.pttl(`${prefix}order-1`);
@@ -105,7 +105,7 @@ describe('redisStore compact layout', () => {
 
   it('sweeps the digests past their second out of a shard, and keeps the others', async () => {
     const prefix = newPrefix('compact-sweep');
-    const store = redisStore({ client, keyPrefix: prefix });
+    const store = redisStore({ client, keyPrefix: prefix, commandTimeoutMs: 5_000 });
     const [short, long, later] = sameShard(prefix, 'order', 3) as [string, string, string];
     const { shard } = createLayout(prefix).locate(short);
     await claimAndCommit(store, short, 1_000);
@@ -122,7 +122,7 @@ describe('redisStore compact layout', () => {
 
   it('lets a shard whose deliveries have all been forgotten expire as a whole', async () => {
     const prefix = newPrefix('compact-expire');
-    const store = redisStore({ client, keyPrefix: prefix });
+    const store = redisStore({ client, keyPrefix: prefix, commandTimeoutMs: 5_000 });
     const [a, b] = sameShard(prefix, 'order', 2) as [string, string];
     await claimAndCommit(store, a, 1_000);
     await claimAndCommit(store, b, 1_200);
@@ -134,7 +134,7 @@ describe('redisStore compact layout', () => {
 
   it('writes fields and values short enough for the compact listpack encoding', async () => {
     const prefix = newPrefix('compact-encoding');
-    const store = redisStore({ client, keyPrefix: prefix });
+    const store = redisStore({ client, keyPrefix: prefix, commandTimeoutMs: 5_000 });
     const keys = sameShard(prefix, 'order', 3);
     await Promise.all(keys.map((key) => claimAndCommit(store, key, DAY)));
     const { shard } = createLayout(prefix).locate(keys[0] as string);
@@ -146,7 +146,7 @@ describe('redisStore compact layout', () => {
 
   it('keeps a key starting with # apart from the shards', async () => {
     const prefix = newPrefix('compact-hash');
-    const store = redisStore({ client, keyPrefix: prefix });
+    const store = redisStore({ client, keyPrefix: prefix, commandTimeoutMs: 5_000 });
     const { shard } = createLayout(prefix).locate('order-1');
     const lookalike = shard.slice(prefix.length);
     const claim = await store.claim(lookalike, 30_000);
@@ -161,7 +161,7 @@ describe('redisStore compact layout', () => {
   it('works under a prefix whose hash tag pins every key to one slot', async () => {
     const prefix = `${newPrefix('compact-tag')}{pinned}:`;
     prefixes.push(prefix);
-    const store = redisStore({ client, keyPrefix: prefix });
+    const store = redisStore({ client, keyPrefix: prefix, commandTimeoutMs: 5_000 });
     await claimAndCommit(store, 'order-1', DAY);
     expect(await store.claim('order-1', 30_000)).toEqual({ status: 'done' });
     expect((await store.claim('order-2', 30_000)).status).toBe('claimed');
@@ -174,7 +174,7 @@ describe('redisStore moving between layouts', () => {
     // What the store before the compact layout left: a done marker and a claim in flight, each a key.
     await client.set(`${prefix}old-done`, '1', 'PX', DAY);
     await client.set(`${prefix}old-in-flight`, 'c:an-older-process:1', 'PX', 30_000);
-    const compact = redisStore({ client, keyPrefix: prefix });
+    const compact = redisStore({ client, keyPrefix: prefix, commandTimeoutMs: 5_000 });
     const keys = redisStore({ client, keyPrefix: prefix, layout: 'keys' });
     for (const store of [compact, keys]) {
       expect(await store.claim('old-done', 30_000)).toEqual({ status: 'done' });
@@ -194,7 +194,7 @@ describe('the claim script for Redis before 7.0', () => {
   it('answers as the one the store uses on Redis 7, reading the claim key and then setting it', async () => {
     // Redis 7 runs both scripts; the store switches to this one only where Redis refuses SET with NX and GET.
     const prefix = newPrefix('claim-get-set');
-    const store = redisStore({ client, keyPrefix: prefix });
+    const store = redisStore({ client, keyPrefix: prefix, commandTimeoutMs: 5_000 });
     const layout = createLayout(prefix);
     const commands = defineScripts(client);
     await claimAndCommit(store, 'done-compact', DAY);

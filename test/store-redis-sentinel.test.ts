@@ -27,15 +27,22 @@ afterAll(async () => {
   await sentinel?.stop();
 });
 
+// 1,000 concurrent claims on a loaded machine can take longer than the store's default 500 ms command timeout; the
+// timeout itself has tests of its own (test/redis-failure.test.ts).
+const CONTRACT_TIMEOUT_MS = 10_000;
+
 describeDedupeStore('redis (sentinel)', async () => {
   const prefix = uniquePrefix('sentinel');
-  return { store: redisStore({ client, keyPrefix: prefix }), cleanup: () => deleteKeys(client, prefix).then(() => {}) };
+  return {
+    store: redisStore({ client, keyPrefix: prefix, commandTimeoutMs: CONTRACT_TIMEOUT_MS }),
+    cleanup: () => deleteKeys(client, prefix).then(() => {}),
+  };
 });
 
 describeDedupeStore('redis (sentinel, ioredis 6)', async () => {
   const prefix = uniquePrefix('sentinel-6');
   return {
-    store: redisStore({ client: asStoreClient(client6), keyPrefix: prefix }),
+    store: redisStore({ client: asStoreClient(client6), keyPrefix: prefix, commandTimeoutMs: CONTRACT_TIMEOUT_MS }),
     cleanup: () => deleteKeys(client, prefix).then(() => {}),
   };
 });
@@ -50,7 +57,7 @@ describe('redisStore behind Sentinel', () => {
     asker.disconnect();
     const master = new Redis(Number(port), host);
     try {
-      const store = redisStore({ client, keyPrefix: prefix });
+      const store = redisStore({ client, keyPrefix: prefix, commandTimeoutMs: CONTRACT_TIMEOUT_MS });
       expect((await store.claim('order-1', 30_000)).status).toBe('claimed');
       expect(await master.exists(`${prefix}order-1`)).toBe(1);
       expect(((await master.call('ROLE')) as string[])[0]).toBe('master');

@@ -22,14 +22,21 @@ afterAll(async () => {
   await Promise.all([client.quit(), client6.quit(), client6Pipelined.quit()]);
 });
 
+// 1,000 concurrent claims on a loaded machine can take longer than the store's default 500 ms command timeout; the
+// timeout itself has tests of its own (test/redis-failure.test.ts).
+const CONTRACT_TIMEOUT_MS = 10_000;
+
 describeDedupeStore('redis (standalone)', async () => {
   const prefix = uniquePrefix('contract');
-  return { store: redisStore({ client, keyPrefix: prefix }), cleanup: () => deleteKeys(client, prefix).then(() => {}) };
+  return {
+    store: redisStore({ client, keyPrefix: prefix, commandTimeoutMs: CONTRACT_TIMEOUT_MS }),
+    cleanup: () => deleteKeys(client, prefix).then(() => {}),
+  };
 });
 
 describeDedupeStore('redis (standalone, a client of its own from url, auto-pipelined)', async () => {
   const prefix = uniquePrefix('contract-url');
-  const store = redisStore({ url: redisUrl(), keyPrefix: prefix });
+  const store = redisStore({ url: redisUrl(), keyPrefix: prefix, commandTimeoutMs: CONTRACT_TIMEOUT_MS });
   return {
     store,
     cleanup: async () => {
@@ -42,7 +49,7 @@ describeDedupeStore('redis (standalone, a client of its own from url, auto-pipel
 describeDedupeStore('redis (standalone, ioredis 6)', async () => {
   const prefix = uniquePrefix('contract-6');
   return {
-    store: redisStore({ client: asStoreClient(client6), keyPrefix: prefix }),
+    store: redisStore({ client: asStoreClient(client6), keyPrefix: prefix, commandTimeoutMs: CONTRACT_TIMEOUT_MS }),
     cleanup: () => deleteKeys(client, prefix).then(() => {}),
   };
 });
@@ -50,7 +57,11 @@ describeDedupeStore('redis (standalone, ioredis 6)', async () => {
 describeDedupeStore('redis (standalone, ioredis 6, auto-pipelined)', async () => {
   const prefix = uniquePrefix('contract-6-pipelined');
   return {
-    store: redisStore({ client: asStoreClient(client6Pipelined), keyPrefix: prefix }),
+    store: redisStore({
+      client: asStoreClient(client6Pipelined),
+      keyPrefix: prefix,
+      commandTimeoutMs: CONTRACT_TIMEOUT_MS,
+    }),
     cleanup: () => deleteKeys(client, prefix).then(() => {}),
   };
 });
@@ -73,7 +84,7 @@ describe('redisStore on a standalone Redis', () => {
 
   it('stores a claim as its token under keyPrefix + key, expiring with the lease', async () => {
     const prefix = newPrefix('layout');
-    const store = redisStore({ client, keyPrefix: prefix });
+    const store = redisStore({ client, keyPrefix: prefix, commandTimeoutMs: CONTRACT_TIMEOUT_MS });
     const claim = await store.claim('order-1', 30_000);
     if (claim.status !== 'claimed') throw new Error('expected a claim');
     expect(claim.token.startsWith('c:')).toBe(true);
@@ -130,7 +141,7 @@ describe('redisStore on a standalone Redis', () => {
         // Redis names the source of a command a script ran "lua"; only this test's store runs scripts on its prefix.
         else if (source === 'lua' && args.some((arg) => String(arg).startsWith(prefix))) scripted.push(args);
       });
-      const store = redisStore({ client: storeClient, keyPrefix: prefix });
+      const store = redisStore({ client: storeClient, keyPrefix: prefix, commandTimeoutMs: CONTRACT_TIMEOUT_MS });
       const claim = await store.claim('order-1', 30_000);
       if (claim.status !== 'claimed') throw new Error('expected a claim');
       await store.claim('order-1', 30_000);
@@ -195,7 +206,7 @@ describe('redisStore on a standalone Redis', () => {
 
   it('with url, creates its own client and closes it in close()', async () => {
     const prefix = newPrefix('own-client');
-    const store = redisStore({ url: redisUrl(), keyPrefix: prefix });
+    const store = redisStore({ url: redisUrl(), keyPrefix: prefix, commandTimeoutMs: CONTRACT_TIMEOUT_MS });
     expect((await store.claim('order-1', 30_000)).status).toBe('claimed');
     expect(await client.exists(`${prefix}order-1`)).toBe(1);
     await store.close();
@@ -221,7 +232,7 @@ describe('redisStore on a standalone Redis', () => {
 
   it('with url, pipelines the commands of a turn and still answers each claim and commit on its own', async () => {
     const prefix = newPrefix('pipelined');
-    const store = redisStore({ url: redisUrl(), keyPrefix: prefix });
+    const store = redisStore({ url: redisUrl(), keyPrefix: prefix, commandTimeoutMs: CONTRACT_TIMEOUT_MS });
     try {
       expect((store.client as Redis).options.enableAutoPipelining).toBe(true);
       const keys = Array.from({ length: 200 }, (_, i) => `order-${i % 100}`); // every key twice, in one turn
