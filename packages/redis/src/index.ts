@@ -1,2 +1,2 @@
 export type { RedisStoreOptions } from './options.js';
-export { createRedisStore, type RedisStore, redisStore } from './redis-store.js';
+export { type RedisStore, redisStore } from './redis-store.js';

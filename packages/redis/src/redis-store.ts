@@ -200,9 +200,6 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
   };
 }
 
-/** Same as {@link redisStore}, under the `createX` name the other factories use. */
-export const createRedisStore = redisStore;
-
 /** Redis's answer to a command form it does not know, e.g. SET with both NX and GET before Redis 7. */
 function isSyntaxError(error: unknown): boolean {
   return error instanceof Error && /\bsyntax error\b/i.test(error.message);
