@@ -6,6 +6,7 @@ import type { Answer, DeliveryContext } from './delivery-context.js';
 import { HookinboxError } from './errors.js';
 import type { InFlight } from './in-flight.js';
 import type { Monitor } from './monitor.js';
+import { rememberDelivery } from './observe.js';
 import type { Dispatcher } from './receiver-types.js';
 import { ACCEPTED_BODY, OK_BODY, PARKED_BODY, respond, toResponse } from './response.js';
 import type { Routes } from './routes.js';
@@ -96,6 +97,7 @@ export class Answerer {
   /** Hand the event to a durable queue; the 200 waits for it. A queue that refuses: 503, claim released. */
   private async dispatch(to: Dispatcher, ctx: DeliveryContext): Promise<WebhookResponse> {
     const { claims } = this.parts;
+    if (ctx.observed) rememberDelivery(ctx.event, ctx.observed);
     try {
       await to.dispatch(ctx.event);
     } catch (error) {
@@ -117,7 +119,7 @@ export class Answerer {
   private async runNow(ctx: DeliveryContext): Promise<WebhookResponse> {
     const { runner, claims, inFlight, attempts } = this.parts;
     const { event, token, log } = ctx;
-    const run = runner.run(event, log, { attempts, remember: true, delivery: ctx.delivery });
+    const run = runner.run(event, log, { attempts, remember: true, delivery: ctx.delivery, observed: ctx.observed });
     inFlight.track(run, event);
     const failures = await run;
     if (failures.length > 0) {
@@ -144,13 +146,14 @@ export class Answerer {
     ack: Extract<AckMode, { mode: 'after-handlers' }>,
   ): Promise<WebhookResponse> {
     const { runner, claims, inFlight, attempts } = this.parts;
-    const { event, token, log, delivery } = ctx;
+    const { event, token, log, delivery, observed } = ctx;
     let timedOut = false;
-    const first = runner.run(event, log, { attempts: 1, remember: true, deadLetter: false });
+    const first = runner.run(event, log, { attempts: 1, remember: true, deadLetter: false, observed });
     const task = first.then(async (failures) => {
       if (failures.length > 0 && timedOut) {
         const only = new Set(failures.map((f) => f.handlerId));
-        const plan = { attempts: Math.max(2, attempts), from: 2, only, earlier: failures, remember: true, delivery };
+        const from = { from: 2, only, earlier: failures };
+        const plan = { attempts: Math.max(2, attempts), ...from, remember: true, delivery, observed };
         failures = await runner.run(event, log, plan);
       }
       if (failures.length === 0) await claims.commit(event.id, token, log);

@@ -45,8 +45,8 @@ export class BackgroundRuns {
   };
 
   private start(ctx: DeliveryContext): void {
-    const { event, token, log, delivery } = ctx;
-    const plan = { attempts: this.attempts, remember: true, delivery };
+    const { event, token, log, delivery, observed } = ctx;
+    const plan = { attempts: this.attempts, remember: true, delivery, observed };
     this.runner.start(event, log, plan, (failures: HandlerFailure[]) => {
       const settling =
         failures.length === 0 ? this.claims.commit(event.id, token, log) : this.claims.release(event.id, token, log);

@@ -1,3 +1,4 @@
+import type { DeliveryObservations } from './observe.js';
 import type { WaitUntil } from './receiver-types.js';
 import type { AnyEvent } from './routes.js';
 import type { Logger, RawDelivery, WebhookResponse } from './types.js';
@@ -42,6 +43,8 @@ export class DeliveryContext {
   outcome: Outcome = 'acknowledged';
   /** Resolves the promise handed to `waitUntil` once the work after the answer is done. */
   settle: (() => void) | undefined = undefined;
+  /** What the receiver's observers made of this delivery; undefined when none observes. */
+  observed: DeliveryObservations | undefined = undefined;
 
   constructor(
     readonly delivery: RawDelivery,

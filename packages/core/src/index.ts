@@ -16,6 +16,17 @@ export { ERROR_CODES, type ErrorCode, HookinboxError, type HookinboxErrorOptions
 export { compilePattern, type EventFor, type MatchingNames } from './match.js';
 export { createMemoryStore, type MemoryStore, type MemoryStoreOptions } from './memory-store.js';
 export { silentLogger } from './monitor.js';
+export type {
+  DeliveryEnd,
+  DeliveryObservation,
+  DeliveryStart,
+  ObservedEvent,
+  Observer,
+  RunEnd,
+  RunObservation,
+  RunStart,
+  TraceCarrier,
+} from './observe.js';
 export { parseOptions } from './parse-options.js';
 export {
   eventJob,

@@ -1,5 +1,6 @@
 import type { DeadLetter } from './dead-letters.js';
 import type { HookinboxError } from './errors.js';
+import { Observers } from './observe.js';
 import type { HandlerFailure, ReceiverHooks, ReceiverStats } from './receiver-types.js';
 import type { AnyEvent } from './routes.js';
 import type { Logger } from './types.js';
@@ -19,9 +20,12 @@ export const silentLogger: Logger = { debug: noop, info: noop, warn: noop, error
 
 /**
  * What happens to deliveries, told once: each method counts it in {@link ReceiverStats}, calls the app's hook and
- * writes the log line, so that every stage (and both adapters) report the same thing the same way.
+ * writes the log line, so that every stage (and both adapters) report the same thing the same way. Its observers
+ * (tracing, metrics) are told where a delivery and a run of handlers start and end.
  */
 export class Monitor {
+  readonly observers = new Observers();
+
   readonly counts: ReceiverStats = {
     received: 0,
     rejected: {},

@@ -4,6 +4,7 @@ import { type Answer, DeliveryContext } from './delivery-context.js';
 import { HookinboxError } from './errors.js';
 import type { InFlight } from './in-flight.js';
 import type { Monitor } from './monitor.js';
+import type { DeliveryObservations } from './observe.js';
 import type { HandleOptions } from './receiver-types.js';
 import { DUPLICATE_BODY } from './response.js';
 import type { AnyEvent, Routes } from './routes.js';
@@ -54,7 +55,14 @@ export class Pipeline {
       performance.now(),
       options?.waitUntil,
     );
-    return this.run(ctx, options?.lowerCaseHeaders === true);
+    const lowerCased = options?.lowerCaseHeaders === true;
+    const { observers } = this.parts.monitor;
+    if (!observers.active) return this.run(ctx, lowerCased);
+    const { method, url, headers } = delivery;
+    const observed = observers.delivery({ provider: this.parts.provider.name, method, url, headers });
+    if (!observed) return this.run(ctx, lowerCased);
+    ctx.observed = observed;
+    return observeAnswer(ctx, observed, () => this.run(ctx, lowerCased));
   }
 
   /** Every stage, for a delivery whose context is made (a replay makes its own). */
@@ -188,6 +196,36 @@ export class Pipeline {
 }
 
 const AUTHENTICATED = Object.freeze({ authenticated: true });
+
+/** Run the stages inside the observers' scope, and tell them the answer (a 500 for an unexpected exception). */
+function observeAnswer(ctx: DeliveryContext, observed: DeliveryObservations, stages: () => Answer): Answer {
+  const end = (status: number) => {
+    const { event } = ctx;
+    const observedEvent = event ? { provider: event.provider, name: event.name, id: event.id } : undefined;
+    observed.end({ status, outcome: ctx.outcome, event: observedEvent, durationMs: performance.now() - ctx.started });
+  };
+  let answer: Answer;
+  try {
+    answer = observed.within(stages);
+  } catch (error) {
+    end(500);
+    throw error;
+  }
+  if (!(answer instanceof Promise)) {
+    end(answer.status);
+    return answer;
+  }
+  return answer.then(
+    (response) => {
+      end(response.status);
+      return response;
+    },
+    (error: unknown) => {
+      end(500);
+      throw error;
+    },
+  );
+}
 
 /** Node already lower-cases header names; deliveries built by hand may not. */
 function lowerCaseHeaders(headers: RawDelivery['headers']): RawDelivery['headers'] {

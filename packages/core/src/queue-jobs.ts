@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { type DeadLetter, restoreEvent, type StoredEvent, storeEvent } from './dead-letters.js';
+import { type TraceCarrier, traceCarrierOf } from './observe.js';
 import type { HandlerFailure, Receiver } from './receiver-types.js';
 import type { WebhookEvent } from './types.js';
 
@@ -7,10 +8,26 @@ import type { WebhookEvent } from './types.js';
  * What a durable queue keeps for the receiver: an event to run its handlers for, or a dead letter (a parked delivery,
  * a failed event) waiting in the queue's failed set until it is retried from a dashboard or redriven.
  */
-export type QueueJob = { kind: 'event'; event: StoredEvent } | { kind: 'letter'; letter: DeadLetter };
+export type QueueJob =
+  | {
+      kind: 'event';
+      event: StoredEvent;
+      /**
+       * The trace context of the delivery the event came from (W3C `traceparent`, `tracestate`), when an observer
+       * traces it: the worker's run of the handlers links to the delivery across the queue.
+       */
+      trace?: TraceCarrier;
+    }
+  | { kind: 'letter'; letter: DeadLetter };
 
-export function eventJob(event: WebhookEvent<string, unknown, unknown>): QueueJob {
-  return { kind: 'event', event: storeEvent(event) };
+/**
+ * The job for an event handed to a dispatcher. The delivery's trace context comes along by itself when the receiver
+ * is traced (the event is the one the receiver dispatched); `trace` sets it by hand.
+ */
+export function eventJob(event: WebhookEvent<string, unknown, unknown>, trace = traceCarrierOf(event)): QueueJob {
+  const job: QueueJob = { kind: 'event', event: storeEvent(event) };
+  if (trace) job.trace = trace;
+  return job;
 }
 
 export function letterJob(letter: DeadLetter): QueueJob {
@@ -52,7 +69,11 @@ export async function runQueueJob(
 ): Promise<void> {
   if (job.kind === 'event') {
     const event = restoreEvent(job.event);
-    const { ok, failures } = await receiver.process(event, { attempt: options.attempt, retries: 'once' });
+    const { ok, failures } = await receiver.process(event, {
+      attempt: options.attempt,
+      retries: 'once',
+      ...(job.trace ? { trace: job.trace } : {}),
+    });
     if (!ok) {
       const first = failures[0]?.error;
       const detail = first instanceof Error ? first.message : String(first);

@@ -1,6 +1,7 @@
 import type { DeadLetter, DeadLetterSink } from './dead-letters.js';
 import type { Outcome } from './delivery-context.js';
 import type { EventFor } from './match.js';
+import type { Observer, TraceCarrier } from './observe.js';
 import type { ParsedReceiverOptions } from './options.js';
 import type { DedupeStore } from './store.js';
 import type { DeliveryInput, EventMap, Handler, Logger, Provider, WebhookEvent, WebhookResponse } from './types.js';
@@ -149,6 +150,8 @@ export interface ProcessOptions {
    * returned: the caller (a queue) retries, and keeps what still fails.
    */
   retries?: 'in-process' | 'once';
+  /** The trace context the event's delivery had (a queued job's `trace`): the run's span links to it. */
+  trace?: TraceCarrier;
 }
 
 export interface Receiver<E extends EventMap = EventMap, TMeta = Record<string, unknown>, TFallback = unknown> {
@@ -204,6 +207,11 @@ export interface Receiver<E extends EventMap = EventMap, TMeta = Record<string, 
   patterns(): string[];
   /** Counters since the receiver was built. */
   stats(): ReceiverStats;
+  /**
+   * Add an observer (tracing, metrics: `@hookinbox/otel`, `@hookinbox/prometheus`), told where each delivery and each
+   * run of handlers starts and ends. Returns a function that removes it. With no observer, observing costs nothing.
+   */
+  observe(observer: Observer): () => void;
   /** Stop taking deliveries (503 `closing`), wait up to `timeoutMs` for in-flight handlers, report the rest. */
   close(options?: { timeoutMs?: number }): Promise<CloseResult>;
   /** Resolved options, e.g. `limits.bodyBytes` for adapters. */

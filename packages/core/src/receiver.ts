@@ -44,17 +44,25 @@ export function createReceiver<P extends Provider<any, any, any>>(
     },
     refuse(error, request, handleOptions) {
       const log = handleOptions?.logger ?? logger;
+      const started = performance.now();
       monitor.received(request.method, request.url);
       const err = toHookinboxError(error);
       if (err !== error) log.error({ err: error }, '@hookinbox/core: a request failed before its delivery was read');
-      return pipeline.refuse(err, { log });
+      const response = pipeline.refuse(err, { log });
+      if (monitor.observers.active) {
+        const { method, url } = request;
+        const observed = monitor.observers.delivery({ provider: provider.name, method, url });
+        const durationMs = performance.now() - started;
+        observed?.end({ status: response.status, outcome: 'refused', event: undefined, durationMs });
+      }
+      return response;
     },
     process(event, processOptions = {}) {
-      const { attempt = 1, retries = 'in-process' } = processOptions;
+      const { attempt = 1, retries = 'in-process', trace } = processOptions;
       const plan =
         retries === 'once'
-          ? { attempts: attempt, from: attempt, remember: 'always' as const, deadLetter: false }
-          : { attempts, remember: true };
+          ? { attempts: attempt, from: attempt, remember: 'always' as const, deadLetter: false, trace }
+          : { attempts, remember: true, trace };
       const run = runner
         .run(event as AnyEvent, logger, plan)
         .then((failures) => ({ ok: failures.length === 0, failures }));
@@ -68,6 +76,7 @@ export function createReceiver<P extends Provider<any, any, any>>(
       pipeline.ensureChecked();
     },
     patterns: () => routes.patterns(),
+    observe: (observer) => monitor.observers.add(observer),
     stats: () => monitor.stats(),
     close: (closeOptions = {}) => inFlight.close(closeOptions.timeoutMs ?? 10_000),
   };

@@ -2,6 +2,7 @@ import { backoffDelay, type RetryPolicy, sleep } from './backoff.js';
 import type { Claims } from './claims.js';
 import type { DeadLetterOffice } from './dead-letter-office.js';
 import type { Monitor } from './monitor.js';
+import type { DeliveryObservations, RunObservations, TraceCarrier } from './observe.js';
 import type { HandlerFailure } from './receiver-types.js';
 import type { AnyEvent, Registration, Routes } from './routes.js';
 import type { HandlerContext, Logger, RawDelivery } from './types.js';
@@ -27,6 +28,10 @@ export interface RunPlan {
   deadLetter?: boolean;
   /** The delivery the event came from, kept with a dead letter so that a replay can parse it again. */
   delivery?: RawDelivery;
+  /** What the observers made of that delivery, when it arrived in this process: a run's span links to its span. */
+  observed?: DeliveryObservations;
+  /** The trace context a queued job carried from its delivery. */
+  trace?: TraceCarrier;
 }
 
 const NONE: HandlerFailure[] = [];
@@ -56,10 +61,35 @@ export class HandlerRunner {
    * plan, calls the handler in this turn and waits on nothing but what the handler returns: no promise of its own.
    */
   start(event: AnyEvent, log: Logger, plan: RunPlan, done: (failures: HandlerFailure[]) => void): void {
+    const { observers } = this.monitor;
+    const observed = observers.active
+      ? observers.run(
+          { provider: event.provider, name: event.name, id: event.id },
+          plan.from ?? 1,
+          plan.observed,
+          plan.trace,
+        )
+      : undefined;
+    if (observed) observed.within(() => this.startRun(event, log, plan, done, observed));
+    else this.startRun(event, log, plan, done, undefined);
+  }
+
+  private startRun(
+    event: AnyEvent,
+    log: Logger,
+    plan: RunPlan,
+    done: (failures: HandlerFailure[]) => void,
+    observed: RunObservations | undefined,
+  ): void {
     const started = performance.now();
     const finish = (failures: HandlerFailure[]) => {
+      const deadLettered = failures.length > 0 && plan.deadLetter !== false;
+      if (observed) {
+        const outcome = failures.length === 0 ? 'handled' : 'failed';
+        observed.end({ outcome, failures, deadLettered, durationMs: performance.now() - started });
+      }
       if (failures.length === 0) this.monitor.handled(event, started);
-      else if (plan.deadLetter !== false) {
+      else if (deadLettered) {
         this.deadLetter(event, failures, plan, log).then(() => done(failures));
         return;
       }
