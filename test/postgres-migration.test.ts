@@ -74,7 +74,7 @@ describe('migrate', () => {
     ['an unknown field', { tabel: 'dedupe' } as never, /Unrecognized key/],
   ])('refuses %s, before sending anything', async (_name, name, message) => {
     expect(() => migrationSql(name)).toThrow(TypeError);
-    expect(() => migrationSql(name)).toThrow(/^@hookinbox\/postgres: invalid table name: /);
+    expect(() => migrationSql(name)).toThrow(/^@hookinbox\/postgres: invalid options: /);
     await expect(migrate(pool, name)).rejects.toThrow(message);
   });
 });

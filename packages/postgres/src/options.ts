@@ -1,3 +1,4 @@
+import { parseOptions } from '@hookinbox/core';
 import { z } from 'zod';
 import type { Queryable } from './queryable.js';
 
@@ -96,10 +97,5 @@ export interface PostgresStoreOptions {
 
 /** Validate once, when the store is built; a bad option throws a TypeError naming the field. */
 export function parsePostgresStoreOptions(options: PostgresStoreOptions): ParsedPostgresStoreOptions {
-  const parsed = postgresStoreOptionsSchema.safeParse(options);
-  if (!parsed.success) {
-    const detail = parsed.error.issues.map((i) => `${i.path.join('.') || 'options'}: ${i.message}`).join('; ');
-    throw new TypeError(`@hookinbox/postgres: invalid options: ${detail}`);
-  }
-  return parsed.data;
+  return parseOptions(postgresStoreOptionsSchema, options, '@hookinbox/postgres');
 }

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { parseOptions } from '@hookinbox/core';
 import pg from 'pg';
 import { tableNameSchema } from './options.js';
 import type { Queryable } from './queryable.js';
@@ -16,12 +17,7 @@ export interface TableName {
 const MIGRATION_LOCK = 0x686f6f6b696e62n; // "hookinb"
 
 function parseTableName(name: TableName): Required<TableName> {
-  const parsed = tableNameSchema.safeParse(name);
-  if (!parsed.success) {
-    const detail = parsed.error.issues.map((i) => `${i.path.join('.') || 'options'}: ${i.message}`).join('; ');
-    throw new TypeError(`@hookinbox/postgres: invalid table name: ${detail}`);
-  }
-  return parsed.data;
+  return parseOptions(tableNameSchema, name, '@hookinbox/postgres');
 }
 
 /** `"schema"."table"`, quoted by pg's own escapeIdentifier (on top of the validated alphabet). */
@@ -60,7 +56,8 @@ CREATE INDEX IF NOT EXISTS ${index} ON ${table} (expires_at);
  * when `db` is a pool or an idle client; joins the transaction when `db` is a client inside one.
  *
  * @example
- * import pg from 'pg';
+ * import { parseOptions } from '@hookinbox/core';
+import pg from 'pg';
  * import { migrate } from '@hookinbox/postgres';
  * const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL });
  * await migrate(pool); // or migrate(pool, { schema: 'webhooks', table: 'dedupe' })

@@ -1,4 +1,6 @@
+import { parseOptions } from '@hookinbox/core';
 import type { Cluster, Redis } from 'ioredis';
+import { z } from 'zod';
 
 /** Options of {@link redisStore}. Give either `client` or `url`. */
 export interface RedisStoreOptions {
@@ -45,35 +47,42 @@ export interface ParsedRedisStoreOptions {
 
 const URL_SCHEME = /^rediss?:\/\//;
 
-/**
- * Validate once, when the store is built. Plain checks rather than a zod schema: five fields do not justify a
- * dependency beyond core and ioredis.
- */
+const isClient = (value: unknown) =>
+  typeof value === 'object' && value !== null && typeof (value as Redis).defineCommand === 'function';
+
+const redisStoreOptionsSchema = z
+  .object(
+    {
+      client: z.custom<Redis | Cluster>(isClient, { message: 'must be an ioredis Redis or Cluster client' }).optional(),
+      url: z.string().regex(URL_SCHEME, 'must be a redis:// or rediss:// URL').optional(),
+      keyPrefix: z.string({ message: 'must be a string' }).default('hookinbox:'),
+      commandTimeoutMs: z
+        .number({ message: 'must be a positive integer (milliseconds)' })
+        .int('must be a positive integer (milliseconds)')
+        .positive('must be a positive integer (milliseconds)')
+        .default(500),
+      layout: z.enum(['compact', 'keys'], { message: "must be 'compact' or 'keys'" }).default('compact'),
+    },
+    { message: 'expected an object such as { client }' },
+  )
+  .superRefine((options, ctx) => {
+    if (options.client !== undefined && options.url !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['client, url'], message: 'give one of them, not both' });
+    } else if (options.client === undefined && options.url === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['client'],
+        message: 'required (an ioredis Redis or Cluster), or give url',
+      });
+    }
+  });
+
+/** Validate once, when the store is built, through core's one options parser (one style of message everywhere). */
 export function parseRedisStoreOptions(options: RedisStoreOptions): ParsedRedisStoreOptions {
-  const problems: string[] = [];
-  if (typeof options !== 'object' || options === null) {
-    throw new TypeError('@hookinbox/redis: invalid options: options: expected an object such as { client }');
-  }
-  const { client, url, keyPrefix = 'hookinbox:', commandTimeoutMs = 500, layout = 'compact' } = options;
-  if (client !== undefined && url !== undefined) {
-    problems.push('client, url: give one of them, not both');
-  } else if (client === undefined && url === undefined) {
-    problems.push('client: required (an ioredis Redis or Cluster), or give url');
-  }
-  if (
-    client !== undefined &&
-    (typeof client !== 'object' || client === null || typeof (client as Redis).defineCommand !== 'function')
-  ) {
-    problems.push('client: must be an ioredis Redis or Cluster client');
-  }
-  if (url !== undefined && (typeof url !== 'string' || !URL_SCHEME.test(url))) {
-    problems.push('url: must be a redis:// or rediss:// URL');
-  }
-  if (typeof keyPrefix !== 'string') problems.push('keyPrefix: must be a string');
-  if (typeof commandTimeoutMs !== 'number' || !Number.isInteger(commandTimeoutMs) || commandTimeoutMs <= 0) {
-    problems.push('commandTimeoutMs: must be a positive integer (milliseconds)');
-  }
-  if (layout !== 'compact' && layout !== 'keys') problems.push("layout: must be 'compact' or 'keys'");
-  if (problems.length > 0) throw new TypeError(`@hookinbox/redis: invalid options: ${problems.join('; ')}`);
+  const { client, url, keyPrefix, commandTimeoutMs, layout } = parseOptions(
+    redisStoreOptionsSchema,
+    options,
+    '@hookinbox/redis',
+  );
   return { client, url, keyPrefix, commandTimeoutMs, layout };
 }
