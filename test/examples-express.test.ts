@@ -1,12 +1,16 @@
 import request from 'supertest';
-import { createApp } from '../examples/gdpr-express/src/app.js';
-import { describeGdprExample } from '../examples/shared/test/gdpr-suite.js';
+import { createApp, type GdprApp } from '../examples/gdpr-express/src/app.js';
+import { describeComplianceSamples } from '../examples/shared/test/compliance-suite.js';
+import { describeGdprExample, type ExampleUnderTest } from '../examples/shared/test/gdpr-suite.js';
 
-describeGdprExample({
+const subject: ExampleUnderTest<GdprApp> = {
   example: 'gdpr-express',
   createApp,
   async send(app, path, delivery) {
     const response = await request(app.app).post(path).set(delivery.headers).send(delivery.body);
     return { status: response.status, text: response.text };
   },
-});
+};
+
+describeGdprExample(subject);
+describeComplianceSamples(subject);

@@ -1,7 +1,8 @@
-import { createApp } from '../examples/gdpr-fastify/src/app.js';
-import { describeGdprExample } from '../examples/shared/test/gdpr-suite.js';
+import { createApp, type GdprApp } from '../examples/gdpr-fastify/src/app.js';
+import { describeComplianceSamples } from '../examples/shared/test/compliance-suite.js';
+import { describeGdprExample, type ExampleUnderTest } from '../examples/shared/test/gdpr-suite.js';
 
-describeGdprExample({
+const subject: ExampleUnderTest<GdprApp> = {
   example: 'gdpr-fastify',
   createApp,
   async send(app, path, delivery) {
@@ -13,4 +14,7 @@ describeGdprExample({
     });
     return { status: response.statusCode, text: response.body };
   },
-});
+};
+
+describeGdprExample(subject);
+describeComplianceSamples(subject);

@@ -1,3 +1,6 @@
+import type { GenstoreCustomerRef } from '@hookinbox/genstore';
+import { matchCustomer } from './customer-match.js';
+
 /**
  * The database layer, written against the few methods of PGlite it uses, so this shared folder needs no dependency
  * of its own: each example opens PGlite (`@electric-sql/pglite`) and hands it over. Any client with the same
@@ -129,6 +132,13 @@ export interface RedactionResult {
   exports: number;
 }
 
+/**
+ * A customer's orders ($2: their ids), the orders a request lists ($3), and, for a customer known only by email ($4,
+ * else null), the orders placed with that email without an account.
+ */
+const CUSTOMER_ORDERS =
+  'customer_id = ANY($2) OR id = ANY($3) OR (customer_id IS NULL AND $4::text IS NOT NULL AND lower(email) = $4)';
+
 /** The pseudo shop under which customers known only from Geins are stored. */
 export const GEINS_SHOP = 'geins';
 
@@ -206,15 +216,16 @@ export async function createDatabase(sql: SqlClient) {
      */
     async answerDataRequest(
       keys: string[],
-      request: { shopId: string; requestId: string; customerId: string; ordersRequested: string[] },
+      request: { shopId: string; requestId: string; customer: GenstoreCustomerRef; ordersRequested: string[] },
       exportPath: string,
       write: (data: CustomerExport) => Promise<void>,
     ): Promise<{ created: boolean; exportPath: string; orders: number }> {
       return sql.transaction(async (tx) => {
+        const match = await matchCustomer(tx, keys, request.customer);
         const inserted = await tx.query<{ export_path: string }>(
           `INSERT INTO data_requests (shop_id, request_id, customer_id, export_path) VALUES ($1, $2, $3, $4)
            ON CONFLICT (shop_id, request_id) DO NOTHING RETURNING export_path`,
-          [request.shopId, request.requestId, request.customerId, exportPath],
+          [request.shopId, request.requestId, match.requestKey, exportPath],
         );
         if (inserted.rows.length === 0) {
           const { rows } = await tx.query<{ export_path: string }>(
@@ -225,13 +236,13 @@ export async function createDatabase(sql: SqlClient) {
         }
         const customers = await tx.query(
           `SELECT shop_id, id, geins_id, email, phone, first_name, last_name, data, updated_at
-           FROM customers WHERE shop_id = ANY($1) AND id = $2`,
-          [keys, request.customerId],
+           FROM customers WHERE shop_id = ANY($1) AND id = ANY($2)`,
+          [keys, match.ids],
         );
         const orders = await tx.query(
           `SELECT shop_id, id, customer_id, email, total, currency, data, updated_at
-           FROM orders WHERE shop_id = ANY($1) AND (customer_id = $2 OR id = ANY($3)) ORDER BY id`,
-          [keys, request.customerId, request.ordersRequested],
+           FROM orders WHERE shop_id = ANY($1) AND (${CUSTOMER_ORDERS}) ORDER BY id`,
+          [keys, match.ids, request.ordersRequested, match.guestEmail],
         );
         await write({ customers: customers.rows, orders: orders.rows });
         return { created: true, exportPath, orders: orders.rows.length };
@@ -239,28 +250,29 @@ export async function createDatabase(sql: SqlClient) {
     },
 
     /**
-     * Delete a customer, their orders and the listed orders, and their data-request records; `removeFiles` deletes
-     * the exports those records name before the transaction commits, so a failure leaves everything for the retry.
-     * Running it again deletes nothing more.
+     * Delete a customer (found by id, or by email when the id is null), their orders and the listed orders, and their
+     * data-request records; `removeFiles` deletes the exports those records name before the transaction commits, so a
+     * failure leaves everything for the retry. Running it again deletes nothing more.
      */
     async redactCustomer(
       keys: string[],
-      customerId: string,
+      customer: GenstoreCustomerRef,
       orderIds: string[],
       removeFiles: RemoveFiles,
     ): Promise<RedactionResult> {
       return sql.transaction(async (tx) => {
+        const match = await matchCustomer(tx, keys, customer);
         const orders = await tx.query(
-          'DELETE FROM orders WHERE shop_id = ANY($1) AND (customer_id = $2 OR id = ANY($3)) RETURNING id',
-          [keys, customerId, orderIds],
+          `DELETE FROM orders WHERE shop_id = ANY($1) AND (${CUSTOMER_ORDERS}) RETURNING id`,
+          [keys, match.ids, orderIds, match.guestEmail],
         );
-        const customers = await tx.query('DELETE FROM customers WHERE shop_id = ANY($1) AND id = $2 RETURNING id', [
-          keys,
-          customerId,
-        ]);
+        const customers = await tx.query(
+          'DELETE FROM customers WHERE shop_id = ANY($1) AND id = ANY($2) RETURNING id',
+          [keys, match.ids],
+        );
         const requests = await tx.query<{ export_path: string }>(
-          'DELETE FROM data_requests WHERE shop_id = ANY($1) AND customer_id = $2 RETURNING export_path',
-          [keys, customerId],
+          'DELETE FROM data_requests WHERE shop_id = ANY($1) AND customer_id = ANY($2) RETURNING export_path',
+          [keys, match.requestKeys],
         );
         const exports = requests.rows.map((r) => r.export_path);
         await removeFiles(exports);

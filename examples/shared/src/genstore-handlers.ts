@@ -70,14 +70,13 @@ export function registerGenstoreHandlers(receiver: Receiver<GenstoreEvents, Gens
     'customers/data_request',
     withDelay(delayMs, async (event, { logger }) => {
       const { shop, customer, ordersRequested, dataRequest } = event.payload;
-      if (customer.id === null) throw new Error('customers/data_request: this example finds customers by id only');
       // Without a request id, the delivery's own id names the request, so its retries still find one export.
       const requestId = dataRequest.id ?? `delivery-${sha256Hex(event.id).slice(0, 32)}`;
       const keys = await db.shopKeys([shop.id, shop.domain, event.meta.shopDomain]);
       const path = exportPathFor(exportsDir, shop.id, requestId);
       const result = await db.answerDataRequest(
         keys,
-        { shopId: shop.id, requestId, customerId: customer.id, ordersRequested },
+        { shopId: shop.id, requestId, customer, ordersRequested },
         path,
         (stored) =>
           writeJsonAtomic(path, {
@@ -102,9 +101,9 @@ export function registerGenstoreHandlers(receiver: Receiver<GenstoreEvents, Gens
     'customers/redact',
     withDelay(delayMs, async (event, { logger }) => {
       const { shop, customer, ordersToRedact } = event.payload;
-      if (customer.id === null) throw new Error('customers/redact: this example finds customers by id only');
       const keys = await db.shopKeys([shop.id, shop.domain, event.meta.shopDomain]);
-      const result = await db.redactCustomer(keys, customer.id, ordersToRedact, removeFiles);
+      // A customer without an account comes with a null id and is found by email (see customer-match.ts).
+      const result = await db.redactCustomer(keys, customer, ordersToRedact, removeFiles);
       logger.info({ shop: shop.id, ...result }, 'customers/redact: customer deleted');
     }),
   );
