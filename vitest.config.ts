@@ -12,12 +12,22 @@ export default defineConfig({
       // Subpath entries first: an alias matches by prefix.
       { find: '@hookinbox/testing/store-contract', replacement: src('testing', 'store-contract') },
       { find: '@hookinbox/testing/queue-contract', replacement: src('testing', 'queue-contract') },
-      ...['cli', 'core', 'express', 'fastify', 'fetch', 'genstore', 'geins', 'postgres', 'redis', 'testing'].map(
-        (n) => ({
-          find: `@hookinbox/${n}`,
-          replacement: src(n, 'index'),
-        }),
-      ),
+      ...[
+        'bullmq',
+        'cli',
+        'core',
+        'express',
+        'fastify',
+        'fetch',
+        'genstore',
+        'geins',
+        'postgres',
+        'redis',
+        'testing',
+      ].map((n) => ({
+        find: `@hookinbox/${n}`,
+        replacement: src(n, 'index'),
+      })),
     ],
   },
   test: {
