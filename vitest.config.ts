@@ -21,6 +21,7 @@ export default defineConfig({
         'fetch',
         'genstore',
         'geins',
+        'otel',
         'postgres',
         'redis',
         'testing',

@@ -14,6 +14,7 @@ export const THIRD_PARTY = [
   'fastify',
   'ioredis',
   'pg',
+  '@opentelemetry/api',
   'typescript',
   '@types/node',
   '@types/express',
