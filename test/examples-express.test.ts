@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { createApp, type GdprApp } from '../examples/gdpr-express/src/app.js';
 import { describeComplianceSamples } from '../examples/shared/test/compliance-suite.js';
+import { describeDeadLetters } from '../examples/shared/test/dead-letters-suite.js';
 import { describeGdprExample, type ExampleUnderTest } from '../examples/shared/test/gdpr-suite.js';
 
 const subject: ExampleUnderTest<GdprApp> = {
@@ -14,3 +15,4 @@ const subject: ExampleUnderTest<GdprApp> = {
 
 describeGdprExample(subject);
 describeComplianceSamples(subject);
+describeDeadLetters(subject);

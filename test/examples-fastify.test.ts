@@ -1,5 +1,6 @@
 import { createApp, type GdprApp } from '../examples/gdpr-fastify/src/app.js';
 import { describeComplianceSamples } from '../examples/shared/test/compliance-suite.js';
+import { describeDeadLetters } from '../examples/shared/test/dead-letters-suite.js';
 import { describeGdprExample, type ExampleUnderTest } from '../examples/shared/test/gdpr-suite.js';
 
 const subject: ExampleUnderTest<GdprApp> = {
@@ -18,3 +19,4 @@ const subject: ExampleUnderTest<GdprApp> = {
 
 describeGdprExample(subject);
 describeComplianceSamples(subject);
+describeDeadLetters(subject);

@@ -25,6 +25,13 @@ export async function createApp(config: ExampleConfig, options: CreateAppOptions
   // Before any body parser: hookinbox needs the exact bytes to check signatures.
   app.use('/webhooks/genstore', webhooks(receivers.genstore));
   if (receivers.geins) app.use('/webhooks/geins', webhooks(receivers.geins));
+  for (const route of integration.admin) {
+    const method = route.method === 'GET' ? 'get' : 'post';
+    app[method](route.path, async (req, res) => {
+      const answer = await route.handle({ authorization: req.headers.authorization, params: req.params });
+      res.status(answer.status).json(answer.body);
+    });
+  }
   app.get('/health', (_req, res) => {
     res.json({ ok: true, store: integration.store });
   });

@@ -29,6 +29,17 @@ export async function createApp(config: ExampleConfig, options: CreateAppOptions
   if (receivers.geins) {
     await app.register(hookinbox, { path: '/webhooks/geins', receiver: receivers.geins, closeReceiver: false });
   }
+  for (const route of integration.admin) {
+    app.route({
+      method: route.method,
+      url: route.path,
+      handler: async (request, reply) => {
+        const params = request.params as Record<string, unknown>;
+        const answer = await route.handle({ authorization: request.headers.authorization, params });
+        return reply.code(answer.status).send(answer.body);
+      },
+    });
+  }
   app.get('/health', async () => ({ ok: true, store: integration.store }));
   app.setNotFoundHandler((_request, reply) => {
     reply.code(404).send({ error: { code: 'not_found', message: 'no such route' } });

@@ -13,6 +13,10 @@ export interface ExampleConfig {
   genstoreSecret: string;
   /** `GEINS_WEBHOOK_SECRET`: the secret put in the Geins webhook's `Authorization: Bearer …` header. */
   geinsSecret: string | undefined;
+  /** `GEINS_BODY_TEMPLATE`: the Body configured on the Geins webhooks (default: the example's, see geins-handlers.ts). */
+  geinsBodyTemplate: string | undefined;
+  /** `ADMIN_TOKEN`: mounts the dead-letter admin routes, which take `Authorization: Bearer <token>`; off when unset. */
+  adminToken: string | undefined;
   /** `DATABASE_PATH`: the PGlite data folder, or `memory://` (default `./.data/<example>`). */
   databasePath: string;
   /** `EXPORTS_DIR`: where data-request exports are written (default `./exports`). */
@@ -65,6 +69,13 @@ const envSchema = (example: string) =>
       }),
     ),
     GEINS_WEBHOOK_SECRET: optionalText,
+    GEINS_BODY_TEMPLATE: optionalText,
+    ADMIN_TOKEN: optionalText.pipe(
+      z
+        .string()
+        .regex(/^\S{16,}$/, 'ADMIN_TOKEN must be at least 16 characters without spaces, e.g. from openssl rand -hex 24')
+        .optional(),
+    ),
     DATABASE_PATH: optionalText.transform((v) => v ?? `./.data/${example}`),
     EXPORTS_DIR: optionalText.transform((v) => v ?? './exports'),
     REDIS_URL: optionalText.pipe(
@@ -103,6 +114,8 @@ export function loadConfig(example: string, env: NodeJS.ProcessEnv = process.env
     host: e.HOST,
     genstoreSecret: e.GENSTORE_CLIENT_SECRET,
     geinsSecret: e.GEINS_WEBHOOK_SECRET,
+    geinsBodyTemplate: e.GEINS_BODY_TEMPLATE,
+    adminToken: e.ADMIN_TOKEN,
     databasePath: e.DATABASE_PATH,
     exportsDir: e.EXPORTS_DIR,
     redisUrl: e.REDIS_URL,

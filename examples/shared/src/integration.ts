@@ -4,8 +4,10 @@ import { geins } from '@hookinbox/geins';
 import { genstore } from '@hookinbox/genstore';
 import { redisStore } from '@hookinbox/redis';
 import { Redis } from 'ioredis';
+import { type AdminRoute, adminRoutes } from './admin-routes.js';
 import { type ExampleConfig, StartupError } from './config.js';
 import { createDatabase, type Database, type SqlClient } from './database.js';
+import { createDeadLetterTable, type DeadLetterTable } from './dead-letters.js';
 import { GEINS_BODY_TEMPLATE, registerGeinsHandlers } from './geins-handlers.js';
 import { type HandlerDeps, registerGenstoreHandlers } from './genstore-handlers.js';
 import { type AppLogger, createLogger } from './logger.js';
@@ -106,17 +108,20 @@ export async function createIntegration(config: ExampleConfig, options: Integrat
   let geinsProvider: ReturnType<typeof geins> | undefined;
   try {
     geinsProvider = config.geinsSecret
-      ? geins({ secret: config.geinsSecret, bodyTemplate: GEINS_BODY_TEMPLATE, logger })
+      ? geins({ secret: config.geinsSecret, bodyTemplate: config.geinsBodyTemplate ?? GEINS_BODY_TEMPLATE, logger })
       : undefined;
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    throw new StartupError(`${config.example}: cannot start: GEINS_WEBHOOK_SECRET cannot be used (${reason})`);
+    const what = config.geinsBodyTemplate ? 'GEINS_WEBHOOK_SECRET or GEINS_BODY_TEMPLATE' : 'GEINS_WEBHOOK_SECRET';
+    throw new StartupError(`${config.example}: cannot start: ${what} cannot be used (${reason})`);
   }
 
   const sql = await openDatabase(config, options);
   let db: Database;
+  let deadLetters: DeadLetterTable;
   try {
     db = await createDatabase(sql);
+    deadLetters = await createDeadLetterTable(sql);
   } catch (error) {
     if (!options.database) await sql.close().catch(() => {});
     throw error;
@@ -134,6 +139,8 @@ export async function createIntegration(config: ExampleConfig, options: Integrat
   const common = {
     store: store.store,
     logger,
+    // Parked deliveries (authentic, but unreadable) wait in the database for a fix and a replay: see admin-routes.ts.
+    deadLetters,
     ack: { mode: 'after-handlers', timeoutMs: 4_000 },
   } satisfies Omit<ReceiverOptions, 'provider'>;
   const deps: HandlerDeps = { db, exportsDir: config.exportsDir, delayMs: config.handlerDelayMs };
@@ -152,6 +159,15 @@ export async function createIntegration(config: ExampleConfig, options: Integrat
   }
 
   const receivers = { genstore: genstoreReceiver, geins: geinsReceiver };
+  const admin: AdminRoute[] = config.adminToken
+    ? adminRoutes({ token: config.adminToken, table: deadLetters, receivers, logger })
+    : [];
+  logger.info(
+    {},
+    admin.length > 0
+      ? `dead letters: in the database; admin routes ${admin.map((r) => `${r.method} ${r.path}`).join(', ')}`
+      : 'dead letters: in the database; admin routes off (set ADMIN_TOKEN to list and replay them over HTTP)',
+  );
 
   return {
     config,
@@ -159,6 +175,9 @@ export async function createIntegration(config: ExampleConfig, options: Integrat
     db,
     store: store.kind,
     receivers,
+    deadLetters,
+    /** The dead-letter admin routes to mount; none without `ADMIN_TOKEN`. */
+    admin,
     /**
      * Stop taking deliveries (503 `closing`) and wait up to `SHUTDOWN_TIMEOUT_MS` for running handlers; the core
      * logs each delivery still running by name. Keep the HTTP server open meanwhile, so new deliveries get the 503.
