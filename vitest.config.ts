@@ -22,6 +22,7 @@ export default defineConfig({
         'genstore',
         'geins',
         'otel',
+        'prometheus',
         'postgres',
         'redis',
         'testing',

@@ -15,6 +15,7 @@ export const THIRD_PARTY = [
   'ioredis',
   'pg',
   '@opentelemetry/api',
+  'prom-client',
   'typescript',
   '@types/node',
   '@types/express',
