@@ -22,6 +22,7 @@ export default defineConfig({
         'genstore',
         'geins',
         'otel',
+        'pg-boss',
         'prometheus',
         'postgres',
         'redis',

@@ -15,6 +15,8 @@ export const THIRD_PARTY = [
   'ioredis',
   'pg',
   '@opentelemetry/api',
+  // Not the latest: pg-boss 12 needs Node 22.12, and @hookinbox/pg-boss supports 10.x on every Node we do.
+  'pg-boss@^10',
   'prom-client',
   'typescript',
   '@types/node',

@@ -1,0 +1,129 @@
+import type { ClaimResult, DedupeStore, Dispatcher, WebhookEvent } from '@hookinbox/core';
+import type pg from 'pg';
+import type { PgBossQueue } from './queue.js';
+
+/** The store and queue's database pool: a node-postgres `Pool`. */
+export interface TransactionPool {
+  connect(): Promise<pg.PoolClient>;
+}
+
+/** A dedupe store whose operations can run on a transaction's client, as `@hookinbox/postgres`' store does. */
+export interface TransactionalStore extends DedupeStore {
+  claim(key: string, leaseMs: number, options?: { client?: pg.PoolClient }): Promise<ClaimResult>;
+  commit(key: string, token: string, ttlMs: number, options?: { client?: pg.PoolClient }): Promise<boolean>;
+  release(key: string, token: string, options?: { client?: pg.PoolClient }): Promise<boolean>;
+}
+
+export interface ClaimAndEnqueueOptions {
+  /** The pool of the database that holds both the dedupe table and pg-boss's tables. */
+  pool: TransactionPool;
+  /** `postgresStore(...)` from `@hookinbox/postgres`, on that database. */
+  store: TransactionalStore;
+  /** The queue, on that database. */
+  queue: PgBossQueue;
+}
+
+interface OpenClaim {
+  client: pg.PoolClient;
+  token: string;
+}
+
+/**
+ * A dedupe store and a dispatcher, to give the receiver together, that claim a delivery and queue its job in one
+ * PostgreSQL transaction: after a crash, a failure or a timeout at any point there is either a claim and a job, or
+ * neither. There is no moment at which the delivery is claimed (so its retries are answered as duplicates) with no
+ * job to run it.
+ *
+ * A claim opens a transaction on a connection of `pool`. The receiver calls `dispatch` in the same turn of the event
+ * loop as the claim resolves: the job is sent on that connection (pg-boss's `db` option), and `COMMIT` ends it before
+ * the 200. A claim that no dispatch follows in that turn (a parked delivery, a replay, a worker remembering which
+ * handlers succeeded) is committed on its own straight after, or rolled back by the release that ends it first.
+ *
+ * @example
+ * const { store, dispatcher } = claimAndEnqueue({ pool, store: postgresStore({ pool }), queue });
+ * const receiver = createReceiver({ provider, store, dispatcher, deadLetters: queue });
+ */
+export function claimAndEnqueue(options: ClaimAndEnqueueOptions): { store: DedupeStore; dispatcher: Dispatcher } {
+  const { pool, store: inner, queue } = options;
+  const open = new Map<string, OpenClaim>();
+
+  /** Take the open transaction of `key`'s claim, if `token` holds it (and it was not taken yet). */
+  const take = (key: string, token?: string): OpenClaim | undefined => {
+    const entry = open.get(key);
+    if (entry === undefined || (token !== undefined && entry.token !== token)) return undefined;
+    open.delete(key);
+    return entry;
+  };
+
+  const store: DedupeStore = {
+    async claim(key, leaseMs) {
+      const client = await pool.connect();
+      let result: ClaimResult;
+      try {
+        await client.query('BEGIN');
+        result = await inner.claim(key, leaseMs, { client });
+      } catch (error) {
+        // Closing the connection ends the transaction; a ROLLBACK could wait on the connection that just failed.
+        client.release(error instanceof Error ? error : true);
+        throw error;
+      }
+      if (result.status !== 'claimed') {
+        // A duplicate only read the row: nothing to keep.
+        await end(client, 'ROLLBACK');
+        return result;
+      }
+      const entry = { client, token: result.token };
+      open.set(key, entry);
+      // Runs after the receiver's continuation of this claim: when it dispatched, the entry is gone already.
+      setImmediate(() => {
+        if (take(key, entry.token)) end(client, 'COMMIT').catch(() => {});
+      });
+      return result;
+    },
+    async commit(key, token, ttlMs) {
+      const entry = take(key, token);
+      if (!entry) return inner.commit(key, token, ttlMs);
+      const done = await inner.commit(key, token, ttlMs, { client: entry.client }).catch((error: unknown) => {
+        entry.client.release(error instanceof Error ? error : true);
+        throw error;
+      });
+      await end(entry.client, 'COMMIT');
+      return done;
+    },
+    async release(key, token) {
+      const entry = take(key, token);
+      if (!entry) return inner.release(key, token);
+      await end(entry.client, 'ROLLBACK');
+      return true;
+    },
+  };
+
+  const dispatcher: Dispatcher = {
+    async dispatch(event: WebhookEvent<string, unknown, unknown>) {
+      const entry = take(event.id);
+      // No transaction: the store failed open, or the claim was already committed on its own.
+      if (!entry) return queue.dispatch(event);
+      const { client } = entry;
+      try {
+        await queue.dispatch(event, { db: { executeSql: (text, values) => client.query(text, values) } });
+      } catch (error) {
+        client.release(error instanceof Error ? error : true);
+        throw error;
+      }
+      await end(client, 'COMMIT');
+    },
+  };
+
+  return { store, dispatcher };
+}
+
+/** End the transaction and give the connection back; a connection that fails here is closed, not reused. */
+async function end(client: pg.PoolClient, statement: 'COMMIT' | 'ROLLBACK'): Promise<void> {
+  try {
+    await client.query(statement);
+  } catch (error) {
+    client.release(error instanceof Error ? error : true);
+    throw error;
+  }
+  client.release();
+}
