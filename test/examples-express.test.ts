@@ -2,6 +2,7 @@ import request from 'supertest';
 import { createApp, type GdprApp } from '../examples/gdpr-express/src/app.js';
 import { describeComplianceSamples } from '../examples/shared/test/compliance-suite.js';
 import { describeDeadLetters } from '../examples/shared/test/dead-letters-suite.js';
+import { describeWithExample } from '../examples/shared/test/example-fixture.js';
 import { describeGdprExample, type ExampleUnderTest } from '../examples/shared/test/gdpr-suite.js';
 
 const subject: ExampleUnderTest<GdprApp> = {
@@ -14,5 +15,8 @@ const subject: ExampleUnderTest<GdprApp> = {
 };
 
 describeGdprExample(subject);
-describeComplianceSamples(subject);
-describeDeadLetters(subject);
+// One more app for both suites: opening a database is the slow part of a test file.
+describeWithExample(subject, (fixture) => {
+  describeComplianceSamples(subject, fixture);
+  describeDeadLetters(fixture);
+});

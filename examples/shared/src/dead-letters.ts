@@ -43,6 +43,8 @@ export interface DeadLetterRow {
 }
 
 export interface DeadLetterTable extends DeadLetterSink {
+  /** A replay processed the letter: erase its body and letter, and note when (the row stays as a record). */
+  delete(kind: DeadLetter['kind'], id: string): Promise<void>;
   /** The most recent rows first, at most `limit` (default 100). */
   list(options?: { limit?: number }): Promise<DeadLetterRow[]>;
   /** A row and its letter as the receiver's `replay()` takes it (null once replayed); undefined when unknown. */

@@ -1,16 +1,13 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { genstoreDelivery, type ShopifySample, shopifySamples } from '@hookinbox/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../src/config.js';
+import { describe, expect, it } from 'vitest';
 import { genstoreRequest } from '../src/deliveries.js';
-import { createLogger } from '../src/logger.js';
 import type { ExampleApp } from '../src/main.js';
+import { type ExampleFixture, SECRET } from './example-fixture.js';
 import type { ExampleUnderTest } from './gdpr-suite.js';
 
-const SECRET = 'test-genstore-secret';
 type Row = Record<string, unknown>;
 
 /**
@@ -18,42 +15,21 @@ type Row = Record<string, unknown>;
  * customer known only by email, sent as their exact bytes to one example: each reaches its handler and the database
  * shows the export or the redaction.
  */
-export function describeComplianceSamples<A extends ExampleApp>(subject: ExampleUnderTest<A>): void {
-  const { example } = subject;
-
-  describe(`${example}: Shopify's compliance samples`, () => {
-    let scratch: string;
-    let exportsDir: string;
-    let app: A;
-    const logs: string[] = [];
-
-    beforeAll(async () => {
-      scratch = await mkdtemp(join(tmpdir(), `hookinbox-${example}-compliance-`));
-      exportsDir = join(scratch, 'exports');
-      const config = loadConfig(example, {
-        GENSTORE_CLIENT_SECRET: SECRET,
-        DATABASE_PATH: 'memory://',
-        EXPORTS_DIR: exportsDir,
-      });
-      app = await subject.createApp(config, {
-        logger: createLogger({ name: example, level: 'info', write: (l) => logs.push(l) }),
-      });
-    });
-
-    afterAll(async () => {
-      await app?.close();
-      await rm(scratch, { recursive: true, force: true });
-    });
-
-    const rows = async (sql: string, params: unknown[] = []) => (await app.db.sql.query<Row>(sql, params)).rows;
+export function describeComplianceSamples<A extends ExampleApp>(
+  subject: ExampleUnderTest<A>,
+  fixture: ExampleFixture<A>,
+): void {
+  describe("Shopify's compliance samples", () => {
+    const { logs } = fixture;
+    const rows = async (sql: string, params: unknown[] = []) => (await fixture.app.db.sql.query<Row>(sql, params)).rows;
     const ids = async (table: 'customers' | 'orders', shopKeys: string[]) =>
       (await rows(`SELECT id FROM ${table} WHERE shop_id = ANY($1) ORDER BY id`, [shopKeys])).map((r) => r.id);
     const send = async (topic: string, payload: unknown, shopDomain?: string) =>
-      subject.send(app, '/webhooks/genstore', genstoreRequest(topic, payload, SECRET, { shopDomain }));
+      subject.send(fixture.app, '/webhooks/genstore', genstoreRequest(topic, payload, SECRET, { shopDomain }));
     /** Exact bytes, so 64-bit ids reach the provider unrounded; expects the plain 200 of a handled delivery. */
     const sendBody = async (topic: string, body: string, shopDomain?: string) => {
       const d = genstoreDelivery({ topic, body, secret: SECRET, shopDomain });
-      const response = await subject.send(app, '/webhooks/genstore', {
+      const response = await subject.send(fixture.app, '/webhooks/genstore', {
         headers: d.headers,
         body: d.body.toString('utf8'),
       });
@@ -66,7 +42,7 @@ export function describeComplianceSamples<A extends ExampleApp>(subject: Example
     };
     const sendSample = (sample: ShopifySample, shopDomain?: string) => sendBody(sample.topic, sample.body, shopDomain);
     const exportsOf = async (shopId: string) => {
-      const dir = join(exportsDir, shopId);
+      const dir = join(fixture.exportsDir, shopId);
       return existsSync(dir) ? (await readdir(dir)).sort() : [];
     };
 
@@ -90,7 +66,7 @@ export function describeComplianceSamples<A extends ExampleApp>(subject: Example
 
       await sendSample(shopifySamples.customersDataRequest);
       expect(await exportsOf('954889')).toEqual(['9999.json']);
-      const file = JSON.parse(await readFile(join(exportsDir, '954889', '9999.json'), 'utf8'));
+      const file = JSON.parse(await readFile(join(fixture.exportsDir, '954889', '9999.json'), 'utf8'));
       expect(file.customers.map((c: Row) => c.id)).toEqual(['191167']);
       // Their orders and the one the request lists; not another customer's.
       expect(file.orders.map((o: Row) => o.id)).toEqual(['220458', '280263', '299938']);
@@ -120,7 +96,9 @@ export function describeComplianceSamples<A extends ExampleApp>(subject: Example
       ]);
 
       await sendSample(shopifySamples.customersDataRequestLargeIds);
-      const file = JSON.parse(await readFile(join(exportsDir, '548380009', '9223372036854775807.json'), 'utf8'));
+      const file = JSON.parse(
+        await readFile(join(fixture.exportsDir, '548380009', '9223372036854775807.json'), 'utf8'),
+      );
       expect(file.request.customer.id).toBe('115310627314723954');
       expect(file.customers.map((c: Row) => c.id)).toEqual(['115310627314723954']);
       expect(file.orders.map((o: Row) => o.id)).toEqual(['820982911946154508']);

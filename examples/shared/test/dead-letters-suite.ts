@@ -1,19 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { DeadLetter } from '@hookinbox/core';
 import { geinsDelivery, genstoreDelivery } from '@hookinbox/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../src/config.js';
+import { describe, expect, it } from 'vitest';
 import { createDeadLetterTable } from '../src/dead-letters.js';
-import { createLogger } from '../src/logger.js';
 import type { ExampleApp } from '../src/main.js';
-import type { ExampleUnderTest } from './gdpr-suite.js';
+import { type ExampleFixture, GEINS_SECRET, SECRET, ADMIN_TOKEN as TOKEN } from './example-fixture.js';
 
-const SECRET = 'test-genstore-secret';
-const GEINS_SECRET = 'test-geins-secret';
-const TOKEN = 'test-admin-token-0123456789';
 /** The Body the merchant changed the Geins webhook to, after the app was deployed with the example's. */
 const EDITED = '{"event":"{{entity}}.{{action}}","orderId":"{{id}}"}';
 
@@ -23,43 +15,10 @@ type Row = Record<string, unknown>;
  * Parked deliveries kept in the example's database and replayed through its admin routes, over real HTTP on one
  * example's framework.
  */
-export function describeDeadLetters<A extends ExampleApp>(subject: ExampleUnderTest<A>): void {
-  const { example } = subject;
-
-  describe(`${example}: dead letters in the database, replayed over HTTP`, () => {
-    let scratch: string;
-    const apps: A[] = [];
-    let url: string;
-    const logger = createLogger({ name: example, level: 'silent' });
-    const configFor = (env: Record<string, string> = {}) =>
-      loadConfig(example, {
-        GENSTORE_CLIENT_SECRET: SECRET,
-        GEINS_WEBHOOK_SECRET: GEINS_SECRET,
-        ADMIN_TOKEN: TOKEN,
-        DATABASE_PATH: 'memory://',
-        EXPORTS_DIR: join(scratch, 'exports'),
-        HOST: '127.0.0.1',
-        PORT: '0',
-        ...env,
-      });
-    /** Another instance over the same database: a restart with a new configuration. */
-    const start = async (env: Record<string, string> = {}, database = apps[0]?.db.sql) => {
-      const app = await subject.createApp(configFor(env), { logger, ...(database ? { database } : {}) });
-      apps.push(app);
-      return { app, url: await app.listen() };
-    };
-
-    beforeAll(async () => {
-      scratch = await mkdtemp(join(tmpdir(), `hookinbox-${example}-dead-letters-`));
-      ({ url } = await start());
-    });
-    afterAll(async () => {
-      for (const app of apps.reverse()) await app.close();
-      await rm(scratch, { recursive: true, force: true });
-    });
-
-    const rows = async (sql: string, params: unknown[] = []) =>
-      (await (apps[0] as A).db.sql.query<Row>(sql, params)).rows;
+export function describeDeadLetters<A extends ExampleApp>(fixture: ExampleFixture<A>): void {
+  describe('dead letters in the database, replayed over HTTP', () => {
+    const { start } = fixture;
+    const rows = async (sql: string, params: unknown[] = []) => (await fixture.app.db.sql.query<Row>(sql, params)).rows;
     const post = async (base: string, d: { url: string; headers: Record<string, string>; body: Buffer }) => {
       const res = await fetch(`${base}${d.url}`, { method: 'POST', headers: d.headers, body: new Uint8Array(d.body) });
       return { status: res.status, body: await res.json() };
@@ -86,7 +45,7 @@ export function describeDeadLetters<A extends ExampleApp>(subject: ExampleUnderT
         values: { entity: 'Order', action: 'create', id },
         secret: GEINS_SECRET,
       });
-      expect(await post(url, edited)).toEqual({ status: 200, body: { ok: true, parked: true } });
+      expect(await post(fixture.url, edited)).toEqual({ status: 200, body: { ok: true, parked: true } });
       const parked = await letterRow('geins');
       expect(parked.kind).toBe('parked');
       expect(parked.reason).toMatch(/^the body does not match the Body template/);
@@ -96,13 +55,13 @@ export function describeDeadLetters<A extends ExampleApp>(subject: ExampleUnderT
         GEINS_SECRET,
       );
 
-      const listed = await admin(url, 'GET', '/admin/dead-letters');
+      const listed = await admin(fixture.url, 'GET', '/admin/dead-letters');
       expect(listed.status).toBe(200);
       expect(listed.body.letters).toContainEqual(
         expect.objectContaining({ seq: parked.seq, provider: 'geins', replayedAt: null, bytes: edited.body.length }),
       );
       // Replayed before the fix: parked again, still waiting.
-      const early = await admin(url, 'POST', `/admin/dead-letters/${parked.seq}/replay`);
+      const early = await admin(fixture.url, 'POST', `/admin/dead-letters/${parked.seq}/replay`);
       expect(early).toMatchObject({ status: 409, body: { ok: false, outcome: 'parked' } });
       expect((await letterRow('geins')).replayed_at).toBeNull();
 
@@ -132,22 +91,22 @@ export function describeDeadLetters<A extends ExampleApp>(subject: ExampleUnderT
         payload: { shop_id: `shop-${randomUUID().slice(0, 8)}`, orders_to_redact: [] },
         secret: SECRET,
       });
-      expect(await post(url, d)).toEqual({ status: 200, body: { ok: true, parked: true } });
+      expect(await post(fixture.url, d)).toEqual({ status: 200, body: { ok: true, parked: true } });
       const parked = await letterRow('genstore');
       expect(parked.reason).toMatch(/^the payload failed its schema: .*customer/);
       expect(Buffer.from(parked.body as Uint8Array).equals(d.body)).toBe(true);
-      const replayed = await admin(url, 'POST', `/admin/dead-letters/${parked.seq}/replay`);
+      const replayed = await admin(fixture.url, 'POST', `/admin/dead-letters/${parked.seq}/replay`);
       expect(replayed).toMatchObject({ status: 409, body: { ok: false, outcome: 'parked' } });
       expect((await letterRow('genstore')).replayed_at).toBeNull();
     });
 
     it('the admin routes need the token, and are not mounted without ADMIN_TOKEN', async () => {
-      expect(await admin(url, 'GET', '/admin/dead-letters', null)).toMatchObject({
+      expect(await admin(fixture.url, 'GET', '/admin/dead-letters', null)).toMatchObject({
         status: 401,
         body: { error: { code: 'unauthorized' } },
       });
-      expect((await admin(url, 'GET', '/admin/dead-letters', `${TOKEN}x`)).status).toBe(401);
-      expect((await admin(url, 'POST', '/admin/dead-letters/999999/replay')).status).toBe(404);
+      expect((await admin(fixture.url, 'GET', '/admin/dead-letters', `${TOKEN}x`)).status).toBe(401);
+      expect((await admin(fixture.url, 'POST', '/admin/dead-letters/999999/replay')).status).toBe(404);
       const off = await start({ ADMIN_TOKEN: '' });
       expect(await admin(off.url, 'GET', '/admin/dead-letters')).toMatchObject({
         status: 404,
