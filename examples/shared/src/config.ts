@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import type { LogLevel } from './logger.js';
 
+/** Where acknowledged events wait for their handlers: `none` runs them in process. */
+export type QueueKind = 'none' | 'bullmq';
+
 /** Everything the example reads from the environment, validated once at start-up. */
 export interface ExampleConfig {
   /** `gdpr-express` or `gdpr-fastify`: names the default database folder and prefixes log lines. */
@@ -25,6 +28,13 @@ export interface ExampleConfig {
   redisUrl: string | undefined;
   /** `REDIS_KEY_PREFIX` (default `hookinbox:<example>:`). */
   redisKeyPrefix: string;
+  /** `QUEUE`: `bullmq` acknowledges once the event is a job in Redis (needs `REDIS_URL`); unset: in process. */
+  queue: QueueKind;
+  /**
+   * `WORKER` (with a queue): `on` (default) runs the handlers in this process too, `off` only receives, `only` runs the
+   * handlers without serving HTTP (a worker process).
+   */
+  worker: 'on' | 'off' | 'only';
   /** `SHUTDOWN_TIMEOUT_MS`: how long a shutdown waits for running handlers (default 10 s). */
   shutdownTimeoutMs: number;
   /** `LOG_LEVEL`: debug, info (default), warn, error or silent. */
@@ -85,6 +95,18 @@ const envSchema = (example: string) =>
         .optional(),
     ),
     REDIS_KEY_PREFIX: optionalText.transform((v) => v ?? `hookinbox:${example}:`),
+    QUEUE: optionalText.pipe(
+      z
+        .enum(['bullmq'], { error: 'QUEUE must be bullmq, or unset to run handlers in process' })
+        .optional()
+        .transform((v): QueueKind => v ?? 'none'),
+    ),
+    WORKER: optionalText.pipe(
+      z
+        .enum(['on', 'off', 'only'], { error: 'WORKER must be on, off or only' })
+        .optional()
+        .transform((v) => v ?? 'on'),
+    ),
     SHUTDOWN_TIMEOUT_MS: integer('SHUTDOWN_TIMEOUT_MS', 1, 600_000, 10_000),
     LOG_LEVEL: optionalText.pipe(
       z
@@ -108,6 +130,14 @@ export function loadConfig(example: string, env: NodeJS.ProcessEnv = process.env
     throw new StartupError(`${example}: cannot start:\n  - ${problems.join('\n  - ')}`);
   }
   const e = parsed.data;
+  if (e.QUEUE === 'bullmq' && !e.REDIS_URL) {
+    throw new StartupError(
+      `${example}: cannot start:\n  - QUEUE=bullmq keeps the events in Redis: set REDIS_URL too, e.g. REDIS_URL=redis://127.0.0.1:6379`,
+    );
+  }
+  if (e.QUEUE === 'none' && e.WORKER !== 'on') {
+    throw new StartupError(`${example}: cannot start:\n  - WORKER=${e.WORKER} needs a queue: set QUEUE=bullmq`);
+  }
   return {
     example,
     port: e.PORT,
@@ -120,6 +150,8 @@ export function loadConfig(example: string, env: NodeJS.ProcessEnv = process.env
     exportsDir: e.EXPORTS_DIR,
     redisUrl: e.REDIS_URL,
     redisKeyPrefix: e.REDIS_KEY_PREFIX,
+    queue: e.QUEUE,
+    worker: e.WORKER,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     logLevel: e.LOG_LEVEL,
     handlerDelayMs: e.DEMO_HANDLER_DELAY_MS,

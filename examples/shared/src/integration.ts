@@ -11,6 +11,8 @@ import { createDeadLetterTable, type DeadLetterTable } from './dead-letters.js';
 import { GEINS_BODY_TEMPLATE, registerGeinsHandlers } from './geins-handlers.js';
 import { type HandlerDeps, registerGenstoreHandlers } from './genstore-handlers.js';
 import { type AppLogger, createLogger } from './logger.js';
+import { openQueue } from './queue.js';
+import { redactUrl } from './redact-url.js';
 
 /** What each example's `createApp()` takes besides the configuration. */
 export interface CreateAppOptions {
@@ -34,17 +36,7 @@ export interface CloseReport {
 /** How long start-up waits for Redis before giving up with a clear message. */
 const REDIS_CONNECT_TIMEOUT_MS = 3_000;
 
-/** `redis://user:secret@host:6379/0` → `redis://host:6379/0`, for logs. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    u.username = '';
-    u.password = '';
-    return u.toString();
-  } catch {
-    return 'the REDIS_URL';
-  }
-}
+export { redactUrl };
 
 async function openStore(config: ExampleConfig, logger: AppLogger) {
   if (!config.redisUrl) {
@@ -134,6 +126,15 @@ export async function createIntegration(config: ExampleConfig, options: Integrat
     throw error;
   }
 
+  let queue: Awaited<ReturnType<typeof openQueue>>;
+  try {
+    queue = await openQueue(config, logger);
+  } catch (error) {
+    await store.close();
+    if (!options.database) await sql.close().catch(() => {});
+    throw error;
+  }
+
   // Answer once the handlers have run: a 200 then means the database holds the change, and a failure answers 500 so
   // the platform redelivers (Genstore retries 8 times over hours). Every handler here takes milliseconds.
   const common = {
@@ -145,12 +146,19 @@ export async function createIntegration(config: ExampleConfig, options: Integrat
   } satisfies Omit<ReceiverOptions, 'provider'>;
   const deps: HandlerDeps = { db, exportsDir: config.exportsDir, delayMs: config.handlerDelayMs };
 
-  const genstoreReceiver = createReceiver({ ...common, provider: genstoreProvider });
+  // With a queue (QUEUE=bullmq) the 200 waits for the job in Redis instead, and a worker runs the handlers.
+  const genstoreReceiver = createReceiver({
+    ...common,
+    ...queue.receiverOptions('genstore'),
+    provider: genstoreProvider,
+  });
   registerGenstoreHandlers(genstoreReceiver, deps);
   // Refuse to start, rather than at the first delivery, if a compliance topic had no handler.
   genstoreReceiver.ready();
 
-  const geinsReceiver = geinsProvider ? createReceiver({ ...common, provider: geinsProvider }) : undefined;
+  const geinsReceiver = geinsProvider
+    ? createReceiver({ ...common, ...queue.receiverOptions('geins'), provider: geinsProvider })
+    : undefined;
   if (geinsReceiver) {
     registerGeinsHandlers(geinsReceiver, deps);
     geinsReceiver.ready();
@@ -164,16 +172,20 @@ export async function createIntegration(config: ExampleConfig, options: Integrat
     : [];
   logger.info(
     {},
-    admin.length > 0
-      ? `dead letters: in the database; admin routes ${admin.map((r) => `${r.method} ${r.path}`).join(', ')}`
-      : 'dead letters: in the database; admin routes off (set ADMIN_TOKEN to list and replay them over HTTP)',
+    queue.kind !== 'none'
+      ? `dead letters: in the ${queue.kind} queue's failed set (hookinbox dead-letters list|replay)`
+      : admin.length > 0
+        ? `dead letters: in the database; admin routes ${admin.map((r) => `${r.method} ${r.path}`).join(', ')}`
+        : 'dead letters: in the database; admin routes off (set ADMIN_TOKEN to list and replay them over HTTP)',
   );
+  await queue.startWorkers(receivers);
 
   return {
     config,
     logger,
     db,
     store: store.kind,
+    queue: queue.kind,
     receivers,
     deadLetters,
     /** The dead-letter admin routes to mount; none without `ADMIN_TOKEN`. */
@@ -189,6 +201,8 @@ export async function createIntegration(config: ExampleConfig, options: Integrat
       const results = await Promise.all(
         entries.map(async ([name, r]) => ({ name, result: await r.close({ timeoutMs: config.shutdownTimeoutMs }) })),
       );
+      // The workers let their running jobs finish; jobs not started wait in the queue for the next start.
+      await queue.close();
       const pending = results.flatMap(({ name, result }) => result.pending.map((p) => ({ receiver: name, ...p })));
       if (pending.length === 0) logger.info({}, 'shutdown: every running delivery finished');
       return { drained: pending.length === 0, pending };

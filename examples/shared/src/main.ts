@@ -88,10 +88,12 @@ export async function runServer(example: string, createApp: CreateApp): Promise<
     const config = loadConfig(example, process.env);
     logger = createLogger({ name: example, level: config.logLevel });
     app = await createApp(config, { logger });
-    url = await listenOrExplain(app, config);
+    // WORKER=only: a worker process, which runs the queued handlers and serves no HTTP.
+    url = config.worker === 'only' ? '' : await listenOrExplain(app, config);
   } catch (error) {
     exitOnStartupError(error);
   }
-  logger.info({}, `listening on ${url}: ${routesOf(app, url)}`);
+  if (url) logger.info({}, `listening on ${url}: ${routesOf(app, url)}`);
+  else logger.info({}, 'WORKER=only: running queued handlers, not listening');
   stopOnSignals(app, logger);
 }

@@ -455,6 +455,37 @@ export function describeGdprExample<A extends ExampleApp>(subject: ExampleUnderT
         }
       });
 
+      it('QUEUE=bullmq without REDIS_URL stops at start with what to set', () => {
+        expect(() => configFor({ QUEUE: 'bullmq' })).toThrow(/QUEUE=bullmq keeps the events in Redis: set REDIS_URL/);
+        expect(() => configFor({ WORKER: 'only' })).toThrow(/WORKER=only needs a queue/);
+      });
+
+      it('with QUEUE=bullmq, the 200 waits for the job in Redis; a web process (WORKER=off) and a worker (WORKER=only) share the work', async () => {
+        const prefix = uniquePrefix(example);
+        const env = { REDIS_URL: redisUrl(), REDIS_KEY_PREFIX: prefix, QUEUE: 'bullmq' };
+        const web = await subject.createApp(configFor({ ...env, WORKER: 'off' }), { logger, database: app.db.sql });
+        const client = new Redis(redisUrl());
+        let worker: A | undefined;
+        try {
+          const shop = newShop();
+          const order = { order: { id: 'Q1', shopId: shop.id } };
+          expect(json(await genstore('orders/create', order, {}, web))).toEqual({ ok: true });
+          // Acknowledged, stored in Redis, and not handled: no worker yet.
+          await new Promise((resolve) => setTimeout(resolve, 300));
+          expect((await shopRows(shop.id)).orders).toEqual([]);
+          expect(await client.zcard(`${prefix}queue:genstore:completed`)).toBe(0);
+          expect(await client.llen(`${prefix}queue:genstore:wait`)).toBe(1);
+          worker = await subject.createApp(configFor({ ...env, WORKER: 'only' }), { logger, database: app.db.sql });
+          await waitFor('the worker to store the order', async () => (await shopRows(shop.id)).orders.length === 1);
+          expect(logs.some((l) => l.includes('queue: BullMQ at'))).toBe(true);
+        } finally {
+          await web.close();
+          await worker?.close();
+          await deleteKeys(client, prefix);
+          await client.quit();
+        }
+      });
+
       it('close() lets a running delivery finish while new deliveries get 503 closing', async () => {
         const slow = await subject.createApp(configFor({ DEMO_HANDLER_DELAY_MS: '1500' }), {
           logger,
