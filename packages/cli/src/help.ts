@@ -9,12 +9,14 @@ Usage:
   hookinbox send --platform geins --url <url> --entity <Entity> --action <action> --id <id> [--header '<name: value>']
   hookinbox simulate --platform genstore|geins --url <url> [--count <n>] [--rate <n/s>] [--duplicates <n>]
                      [--time-scale <f>] [--timeout <ms>] [--json]
+  hookinbox dead-letters list|replay --queue bullmq --redis-url <url>
 
 Commands:
   subscriptions list   Show the webhook subscriptions registered on the platform.
   subscriptions sync   Plan (and with --apply, make) the changes that bring them in step with your handlers.
   send                 Post one correctly authenticated sample delivery to your endpoint.
   simulate             Play the platform: many deliveries, retried on its schedule, and a report.
+  dead-letters         List a durable queue's dead letters, and replay them through the app's worker.
 
 Run 'hookinbox <command> --help' (e.g. 'hookinbox subscriptions sync --help') for options and environment variables.
 Exit status: 0 on success, 1 when a call failed, 2 when the command was used wrongly.
@@ -148,4 +150,25 @@ Options (besides those of 'hookinbox send', except --payload):
   -h, --help           show this help
 
 Exit status: 0 when nothing was given up, 1 otherwise, 2 when the command was used wrongly.
+`;
+
+export const DEAD_LETTERS_HELP = `hookinbox dead-letters: the deliveries a durable queue keeps because they could not be processed (parked:
+authentic, but not processable; failed: handlers failed every attempt), and their replay.
+
+Usage:
+  hookinbox dead-letters list --queue bullmq --redis-url <url> [--queue-name <name>] [--prefix <prefix>] [--limit <n>] [--json]
+  hookinbox dead-letters replay <id>... | --all --queue bullmq --redis-url <url> [--queue-name <name>] [--prefix <prefix>]
+
+replay moves each letter's job back to waiting: the app's worker runs it through the receiver (a parked delivery is
+authenticated and parsed again; handlers that succeeded before, and events done since, are not run again).
+
+Options:
+  --queue        bullmq (default when a Redis URL is given)
+  --redis-url    the queue's Redis (default: REDIS_URL)
+  --queue-name   the app's queue name (default hookinbox)
+  --prefix       the queue's key prefix (default bull)
+  --limit        at most this many letters, newest first (default 1000)
+
+Needs the queue's package installed beside the CLI (@hookinbox/bullmq).
+Exit status: 0 on success, 1 when a letter was not found or a call failed, 2 when the command was used wrongly.
 `;

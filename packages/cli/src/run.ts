@@ -1,5 +1,6 @@
+import { deadLettersCommand } from './dead-letters/index.js';
 import { CliUsageError } from './errors.js';
-import { LIST_HELP, MAIN_HELP, SEND_HELP, SIMULATE_HELP, SYNC_HELP } from './help.js';
+import { DEAD_LETTERS_HELP, LIST_HELP, MAIN_HELP, SEND_HELP, SIMULATE_HELP, SYNC_HELP } from './help.js';
 import { type CliIo, processIo } from './io.js';
 import { sendCommand } from './send.js';
 import { simulateCommand } from './simulate.js';
@@ -20,6 +21,7 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
       const topic = isHelp(command) ? rest[0] : undefined;
       if (topic === 'send') io.stdout.write(SEND_HELP);
       else if (topic === 'simulate') io.stdout.write(SIMULATE_HELP);
+      else if (topic === 'dead-letters') io.stdout.write(DEAD_LETTERS_HELP);
       else if (topic === 'subscriptions' && rest[1] === 'sync') io.stdout.write(SYNC_HELP);
       else if (topic === 'subscriptions' && rest[1] === 'list') io.stdout.write(LIST_HELP);
       else io.stdout.write(MAIN_HELP);
@@ -36,6 +38,7 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
       throw new CliUsageError(`hookinbox: unknown command "subscriptions ${sub}"; use list or sync`);
     }
     if (command === 'send') return await sendCommand(rest, io);
+    if (command === 'dead-letters') return await deadLettersCommand(rest, io);
     if (command === 'simulate') return await simulateCommand(rest, io);
     throw new CliUsageError(`hookinbox: unknown command "${command}"\nRun 'hookinbox --help'.`);
   } catch (error) {
