@@ -27,6 +27,10 @@ describe('verifyGenstoreSignature', () => {
     expect(verifyGenstoreSignature(body, sign('c'), ['a', 'b', 'c'])).toBe(2);
   });
 
+  it('two configured secrets are equal: the index of the first', () => {
+    expect(verifyGenstoreSignature(body, sign('a'), ['b', 'a', 'a'])).toBe(1);
+  });
+
   it('wrong secret among several: -1', () => {
     expect(verifyGenstoreSignature(body, sign('z'), ['a', 'b', 'c'])).toBe(-1);
   });
