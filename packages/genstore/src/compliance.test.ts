@@ -54,6 +54,15 @@ const issues = (schema: { safeParse(v: unknown): { success: boolean; error?: unk
   expect(result.success).toBe(false);
   return String(result.error);
 };
+/** The issues of a refused payload as zod lists them: code and message. */
+const issueList = (schema: { safeParse(v: unknown): { success: boolean; error?: unknown } }, v: unknown) => {
+  const result = schema.safeParse(v);
+  expect(result.success).toBe(false);
+  return (result.error as { issues: { code: string; message: string }[] }).issues.map(({ code, message }) => ({
+    code,
+    message,
+  }));
+};
 
 describe('customers/data_request schema', () => {
   it('normalises the flat snake_case shape, ids as strings', () => {
@@ -118,9 +127,89 @@ describe('customers/data_request schema', () => {
   });
 
   it('refuses a payload without a shop id or any customer identifier, naming both', () => {
-    const message = issues(customersDataRequestSchema, { customersDataRequest: { shopDomain: 'x', customer: {} } });
-    expect(message).toContain('shop id missing');
-    expect(message).toContain('customer missing');
+    expect(issueList(customersDataRequestSchema, { customersDataRequest: { shopDomain: 'x', customer: {} } })).toEqual([
+      { code: 'custom', message: 'shop id missing: expected shop_id, shopId or shop.id' },
+      {
+        code: 'custom',
+        message:
+          'customer missing: expected customer.id, .email or .phone (or customerId, customerEmail, customerPhone)',
+      },
+    ]);
+  });
+
+  it('shop: {id: null} and data_request: {id: null}: null ids stay null, never the text "null"', () => {
+    expect(issues(customersDataRequestSchema, { shop: { id: null }, customer: { id: 1 } })).toContain(
+      'shop id missing',
+    );
+    expect(issues(customersDataRequestSchema, { shop_id: null, shopId: null, customer: { id: 1 } })).toContain(
+      'shop id missing',
+    );
+    expect(
+      parse(customersDataRequestSchema, { ...shopifyDataRequest, data_request: { id: null }, dataRequestId: null }),
+    ).toMatchObject({ dataRequest: { id: null } });
+    expect(parse(customersDataRequestSchema, { ...shopifyDataRequest, data_request: null })).toMatchObject({
+      dataRequest: { id: null },
+    });
+  });
+
+  it('customerId: null with customer: {id: null}: a customer named by phone alone', () => {
+    const event = parse(customersDataRequestSchema, {
+      shop_id: 1,
+      customer: { id: null, phone: '555-625-1199' },
+      customerId: null,
+    });
+    expect(event).toMatchObject({ customer: { id: null, email: null, phone: '555-625-1199' } });
+  });
+
+  it('ids padded with spaces are trimmed; ids of spaces alone are refused', () => {
+    const event = parse(customersDataRequestSchema, {
+      ...shopifyDataRequest,
+      shop_id: ' 954889 ',
+      customer: { id: '\t191167\n' },
+      data_request: { id: ' 9999' },
+    });
+    expect(event).toMatchObject({ shop: { id: '954889' }, customer: { id: '191167' }, dataRequest: { id: '9999' } });
+    expect(issues(customersDataRequestSchema, { ...shopifyDataRequest, shop_id: '   ' })).toContain('shop_id');
+    expect(issues(customersDataRequestSchema, { ...shopifyDataRequest, customer: { id: ' ' } })).toContain('customer');
+  });
+
+  it('shop: {id: true} and data_request: {id: {}}: the nested ids are validated too', () => {
+    expect(issues(customersDataRequestSchema, { shop: { id: true }, customer: { id: 1 } })).toMatch(/shop[\s\S]*id/);
+    expect(issues(customersDataRequestSchema, { ...shopifyDataRequest, data_request: { id: {} } })).toMatch(
+      /data_request[\s\S]*id/,
+    );
+    expect(issues(customersDataRequestSchema, { ...shopifyDataRequest, dataRequest: { id: -1 } })).toMatch(
+      /dataRequest[\s\S]*id/,
+    );
+    expect(issues(customersDataRequestSchema, { ...shopifyDataRequest, customer: { id: 1, email: 5 } })).toMatch(
+      /customer[\s\S]*email/,
+    );
+    expect(issues(customersDataRequestSchema, { ...shopifyDataRequest, shop: { id: 1, domain: 5 } })).toMatch(
+      /shop[\s\S]*domain/,
+    );
+  });
+
+  it('{"x": null} and {"x": "text"}: a single key whose value is not an object is no wrapper', () => {
+    expect(issueList(customersDataRequestSchema, { x: null })).toContainEqual({
+      code: 'custom',
+      message: 'shop id missing: expected shop_id, shopId or shop.id',
+    });
+    expect(issues(customersDataRequestSchema, { x: 'shopId' })).toContain('shop id missing');
+  });
+
+  it('{"meta": {"shopId": …}, "shop_id": …}: a payload of several keys is never unwrapped', () => {
+    const payload = { meta: { shopId: '1' }, shop_id: 954889, customer: { id: 191167 } };
+    expect(parse(customersDataRequestSchema, payload)).toMatchObject({ shop: { id: '954889' }, raw: payload });
+  });
+
+  it('a customers/redact body under customers/data_request: refused, naming what belongs elsewhere', () => {
+    expect(issueList(customersDataRequestSchema, shopifyRedact)).toEqual([
+      {
+        code: 'custom',
+        message: 'not a customers/data_request payload: it has orders_to_redact, which another topic carries',
+      },
+    ]);
+    expect(issues(customersDataRequestSchema, wrappedRedact)).toContain('its wrapper is named customersRedact');
   });
 
   it('keeps ids sent as strings of any length, digit for digit', () => {
@@ -211,6 +300,10 @@ describe('customers/redact schema', () => {
     });
   });
 
+  it('a customers/data_request body under customers/redact: refused', () => {
+    expect(issues(customersRedactSchema, shopifyDataRequest)).toContain('not a customers/redact payload');
+  });
+
   it('refuses a payload that names no customer at all (no id, email or phone)', () => {
     expect(issues(customersRedactSchema, { shop_id: 1, customer: { id: null, email: '' } })).toContain(
       'customer missing',
@@ -235,6 +328,10 @@ describe('shop/redact schema', () => {
 
   it('a single-key wrapper whose value is not an object is not unwrapped', () => {
     expect(issues(shopRedactSchema, { redact: 'everything' })).toContain('shop id missing');
+  });
+
+  it('a customers/redact body under shop/redact: refused', () => {
+    expect(issues(shopRedactSchema, shopifyRedact)).toContain('not a shop/redact payload: it has customer');
   });
 
   it('refuses a payload without a shop id', () => {
