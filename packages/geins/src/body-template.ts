@@ -45,6 +45,7 @@ export function compileBodyTemplate(template: string): BodyTemplate {
   let i = 0;
 
   const skipWhitespace = () => {
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: past the end template[i] is undefined, no space
     while (i < template.length && WHITESPACE.has(template[i] as string)) i++;
   };
   const expect = (char: string, what: string) => {
@@ -58,6 +59,8 @@ export function compileBodyTemplate(template: string): BodyTemplate {
     const start = i;
     i++;
     while (template[i] !== '"') {
+      // At the end the loop would take one more step (no character there is a quote, backslash or control), then stop.
+      // Stryker disable next-line EqualityOperator: failing one step past the end gives the same error
       if (i >= template.length) fail(start, 'this string is never closed');
       const c = template.charCodeAt(i);
       if (c === 92 /* \ */) {
