@@ -3,7 +3,10 @@
  * `orders/create` bodies, Genstore provider, memory store, a handler that returns at once (run on the next turn, as
  * in the server). Beside it, the same bodies through only the bare rows' work (HMAC, compare, `JSON.parse`).
  *
- *   pnpm bench:in-process [--count 200000] [--rounds 5] [--only receiver|bare]
+ *   pnpm bench:in-process [--count 200000] [--rounds 5] [--only receiver|bare] [--full [--bound 500000]]
+ *
+ * `--full` starts each round's memory store at its bound (`--bound`, default the store's own 500,000), filled with
+ * other remembered deliveries, so that every delivery measured evicts one: the steady state of a busy instance.
  *
  * Times are medians over the rounds, in µs per delivery. For a figure that repeats on a noisy machine, count
  * instructions instead: `valgrind --tool=callgrind node --conditions=source --import tsx bench/src/in-process.ts
@@ -20,10 +23,13 @@ const { values } = parseArgs({
     count: { type: 'string', default: '200000' },
     rounds: { type: 'string', default: '5' },
     only: { type: 'string' },
+    full: { type: 'boolean', default: false },
+    bound: { type: 'string', default: '500000' },
   },
 });
 const count = Number(values.count);
 const rounds = Number(values.rounds);
+const bound = Number(values.bound);
 
 /** Distinct signed deliveries: each has its own body, so each is a real claim and commit under any dedupe key. */
 const deliveries = Array.from({ length: count }, (_, i) => {
@@ -44,10 +50,22 @@ const deliveries = Array.from({ length: count }, (_, i) => {
 
 const turn = () => new Promise((resolve) => setImmediate(resolve));
 
+/** A store at its bound: as many distinct deliveries remembered as it holds, under keys no measured delivery has. */
+async function fullStore() {
+  const store = createMemoryStore({ maxEntries: bound });
+  for (let i = 0; i < bound; i++) {
+    const claim = await store.claim(`genstore:prefill:${i}`, 60_000);
+    if (claim.status !== 'claimed') throw new Error('bench: prefill claim refused');
+    await store.commit(`genstore:prefill:${i}`, claim.token, 86_400_000);
+  }
+  return store;
+}
+
 async function receiverRound(): Promise<number> {
+  const store = values.full ? await fullStore() : createMemoryStore({ maxEntries: count });
   const receiver = createReceiver({
     provider: genstore({ secret: GENSTORE_SECRET }),
-    store: createMemoryStore({ maxEntries: count }),
+    store,
     logger: silentLogger,
   });
   let handled = 0;
