@@ -71,7 +71,7 @@ beforeEach(async () => {
   beforeInsert = 'nothing';
   hold = undefined;
   await migrate(pool, { schema, table });
-  queue = await pgBossQueue({ boss, schema, name: `tx-${runs}` });
+  queue = await pgBossQueue({ boss, schema, queueName: `tx-${runs}` });
 });
 
 /** Rejects a numeric id: such a delivery is parked. */
@@ -175,7 +175,7 @@ describe('claimAndEnqueue: claim and enqueue in one PostgreSQL transaction', () 
     const res = await r.handle(order(42));
     expect(JSON.parse(res.body)).toEqual({ ok: true, parked: true });
     expect(await claims()).toBe(0);
-    expect(await queue.letters()).toMatchObject([{ kind: 'parked', name: 'orders/create' }]);
+    expect(await queue.deadLetters()).toMatchObject([{ kind: 'parked', name: 'orders/create' }]);
   });
 
   it('claims that no dispatch follows (a replay, the remembered handlers) commit on their own', async () => {

@@ -23,19 +23,20 @@ afterAll(async () => {
 });
 
 describeQueue('pg-boss 10', async () => {
-  const queue = await pgBossQueue({ boss, schema, name: `contract-${++queues}` });
+  const queue = await pgBossQueue({ boss, schema, queueName: `contract-${++queues}` });
   return {
     queue,
-    startWorker: (receiver) => createWorker(receiver, { queue, pollingIntervalSeconds: 0.5 }),
+    startWorker: (receiver) =>
+      createWorker(receiver, { boss, schema, queueName: queue.queueName, pollingIntervalSeconds: 0.5 }),
     pending: () => queue.pending(),
-    deadLetters: () => queue.letters(),
+    deadLetters: () => queue.deadLetters(),
     retry: async (letter) => {
       await queue.redrive(letter);
     },
     async unavailable() {
       // A pg-boss that was stopped: its sends fail as they do when the server is gone.
       const gone = await startBoss(schema, { supervise: false });
-      const down = await pgBossQueue({ boss: gone, schema, name: `contract-down-${queues}` });
+      const down = await pgBossQueue({ boss: gone, schema, queueName: `contract-down-${queues}` });
       await gone.stop({ graceful: false, wait: true });
       return down;
     },

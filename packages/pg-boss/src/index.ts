@@ -1,5 +1,5 @@
 export { jobUuid } from './job-id.js';
-export { type JobDb, type PgBossQueue, type PgBossQueueOptions, pgBossQueue } from './queue.js';
+export { type JobDb, type PgBossQueue, type PgBossQueueOptions, pgBossQueue, type QueueLocation } from './queue.js';
 export {
   type ClaimAndEnqueueOptions,
   claimAndEnqueue,

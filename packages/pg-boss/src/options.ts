@@ -15,19 +15,26 @@ const schemaName = z
   .regex(/^[a-z_][a-z0-9_]*$/, 'must be lower-case letters, digits and underscores, not starting with a digit')
   .max(50, 'must be at most 50 characters');
 
+const boss = z.custom<object>(
+  (value) =>
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { send?: unknown }).send === 'function' &&
+    typeof (value as { getDb?: unknown }).getDb === 'function',
+  { message: 'must be a started PgBoss instance' },
+);
+
+/** Where the queue is, shared by {@link pgBossQueue} and {@link createWorker}: both must name the same queue. */
+const location = {
+  boss,
+  queueName: queueName.default('hookinbox'),
+  schema: schemaName.default('pgboss'),
+};
+
 /** Parsed once by {@link pgBossQueue}. */
 export const queueOptionsSchema = z.strictObject({
-  boss: z.custom<object>(
-    (value) =>
-      typeof value === 'object' &&
-      value !== null &&
-      typeof (value as { send?: unknown }).send === 'function' &&
-      typeof (value as { getDb?: unknown }).getDb === 'function',
-    { message: 'must be a started PgBoss instance' },
-  ),
-  name: queueName.default('hookinbox'),
+  ...location,
   deadLetterName: queueName.optional(),
-  schema: schemaName.default('pgboss'),
   expireInSeconds: z
     .number()
     .int()
@@ -40,6 +47,7 @@ export type ParsedQueueOptions = z.output<typeof queueOptionsSchema>;
 
 /** Parsed once by {@link createWorker}. */
 export const workerOptionsSchema = z.strictObject({
+  ...location,
   concurrency: z.number().int().min(1).max(1_000).default(1),
   pollingIntervalSeconds: z.number().min(0.5).default(2),
 });

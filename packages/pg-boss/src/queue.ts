@@ -11,16 +11,20 @@ import { jobUuid } from './job-id.js';
 import { type DeadLetterRow, deadLetterRows, toDeadLetter } from './letters.js';
 import { type ParsedQueueOptions, parse, queueOptionsSchema } from './options.js';
 
-/** Options of {@link pgBossQueue}. */
-export interface PgBossQueueOptions {
-  /** A started `PgBoss` (10.x). Yours: the queue never stops it. Listen to its `error` events. */
+/** Options shared by {@link pgBossQueue} and `createWorker`: both must name the same queue. */
+export interface QueueLocation {
+  /** A started `PgBoss` (10.x). Yours: never stopped by this package. Listen to its `error` events. */
   boss: PgBoss;
-  /** The queue events go to (default `hookinbox`). Created when missing. */
-  name?: string;
-  /** The queue failed jobs and parked deliveries go to (default `<name>-dead-letters`). Created when missing. */
-  deadLetterName?: string;
+  /** The pg-boss queue's name (default `hookinbox`). Created when missing. */
+  queueName?: string;
   /** The schema pg-boss was started with (default `pgboss`, pg-boss's own default): the letters are read there. */
   schema?: string;
+}
+
+/** Options of {@link pgBossQueue}. */
+export interface PgBossQueueOptions extends QueueLocation {
+  /** The queue failed jobs and parked deliveries go to (default `<queueName>-dead-letters`). Created when missing. */
+  deadLetterName?: string;
   /**
    * How long a job may run before pg-boss fails it and a worker takes it again (default 15 minutes, pg-boss's
    * default). Also how long after a worker dies its job waits: set it above your slowest handler.
@@ -36,7 +40,7 @@ export type JobDb = PgBoss.Db;
 /** A pg-boss queue as the receiver sees it: where events go before the 200, and where dead letters are kept. */
 export interface PgBossQueue extends Dispatcher, DeadLetterSink {
   readonly boss: PgBoss;
-  readonly name: string;
+  readonly queueName: string;
   readonly deadLetterName: string;
   readonly options: Readonly<ParsedQueueOptions>;
   /** Queue the event (one job per dedupe key); resolves once the job is committed, or on `db` once it is inserted. */
@@ -46,13 +50,15 @@ export interface PgBossQueue extends Dispatcher, DeadLetterSink {
   /** Remove a letter from the dead-letter queue (after a replay processed it). */
   delete(kind: DeadLetter['kind'], id: string): Promise<number>;
   /** The letters waiting in the dead-letter queue, oldest first (at most `limit`, default 1,000). */
-  letters(options?: { limit?: number }): Promise<DeadLetter[]>;
+  deadLetters(options?: { limit?: number }): Promise<DeadLetter[]>;
   /**
    * Move letters from the dead-letter queue back to the queue, where a worker runs them: an event runs its handlers
    * again (only those that failed), a parked or failed delivery goes through `receiver.replay`. Without `letter`,
    * every waiting letter. Resolves to the number moved.
    */
   redrive(letter?: Pick<DeadLetter, 'kind' | 'id'>): Promise<number>;
+  /** Redrive one letter; false when the dead-letter queue does not hold it. */
+  retry(letter: Pick<DeadLetter, 'kind' | 'id'>): Promise<boolean>;
   /** Jobs waiting, retrying or running in the queue. */
   pending(): Promise<number>;
 }
@@ -65,13 +71,13 @@ export interface PgBossQueue extends Dispatcher, DeadLetterSink {
  * const boss = new PgBoss(process.env.DATABASE_URL!);
  * boss.on('error', (error) => console.error(error));
  * await boss.start();
- * const queue = await pgBossQueue({ boss });
+ * const queue = await pgBossQueue({ boss, queueName: 'webhooks' });
  * const receiver = createReceiver({ provider, store, dispatcher: queue, deadLetters: queue });
  */
 export async function pgBossQueue(options: PgBossQueueOptions): Promise<PgBossQueue> {
   const parsed = parse(queueOptionsSchema, options, 'queue options');
   const boss = options.boss;
-  const { name, schema, expireInSeconds, retentionDays } = parsed;
+  const { queueName: name, schema, expireInSeconds, retentionDays } = parsed;
   const deadLetterName = parsed.deadLetterName ?? `${name}-dead-letters`;
   const retentionMinutes = retentionDays * 24 * 60;
   // The dead-letter queue first: the queue's jobs name it, and pg-boss checks that name against its queue table.
@@ -85,7 +91,7 @@ export async function pgBossQueue(options: PgBossQueueOptions): Promise<PgBossQu
 
   const queue: PgBossQueue = {
     boss,
-    name,
+    queueName: name,
     deadLetterName,
     options: parsed,
     async dispatch(event, sendOptions) {
@@ -110,7 +116,7 @@ export async function pgBossQueue(options: PgBossQueueOptions): Promise<PgBossQu
       }
       return rows.length;
     },
-    async letters(listOptions) {
+    async deadLetters(listOptions) {
       return (await selectLetters(undefined, listOptions?.limit ?? 1_000)).map(toDeadLetter);
     },
     async redrive(letter) {
@@ -128,6 +134,7 @@ export async function pgBossQueue(options: PgBossQueueOptions): Promise<PgBossQu
       }
       return rows.length;
     },
+    retry: async (letter) => (await queue.redrive(letter)) > 0,
     pending: () => boss.getQueueSize(name, { before: 'completed' }),
   };
 

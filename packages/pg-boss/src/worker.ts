@@ -8,10 +8,10 @@ import {
 } from '@hookinbox/core';
 import type PgBoss from 'pg-boss';
 import { parse, workerOptionsSchema } from './options.js';
-import type { PgBossQueue } from './queue.js';
+import type { QueueLocation } from './queue.js';
 
 /** Options of {@link createWorker}. */
-export interface PgBossWorkerOptions {
+export interface PgBossWorkerOptions extends QueueLocation {
   /** Jobs run at once by this worker (default 1): pg-boss 10 runs one job per `work()` loop, so one loop each. */
   concurrency?: number;
   /** How often an idle loop asks for a job (default 2 s, at least 0.5 s: pg-boss's bounds). */
@@ -40,16 +40,17 @@ class JobFailed extends Error {
  * `context.attempt`, and only the handlers that failed run again.
  *
  * @example
- * const worker = await createWorker(receiver, { queue, concurrency: 4 });
+ * const worker = await createWorker(receiver, { boss, queueName: 'webhooks', concurrency: 4 });
  * process.once('SIGTERM', () => worker.close().then(() => boss.stop()));
  */
 export async function createWorker(
   receiver: Receiver<any, any, any>,
-  options: PgBossWorkerOptions & { queue: PgBossQueue },
+  options: PgBossWorkerOptions,
 ): Promise<PgBossWorker> {
-  const { queue, ...rest } = options;
-  const { concurrency, pollingIntervalSeconds } = parse(workerOptionsSchema, rest, 'worker options');
-  const { boss, name } = queue;
+  const parsed = parse(workerOptionsSchema, options, 'worker options');
+  const { concurrency, pollingIntervalSeconds, queueName: name, schema } = parsed;
+  const boss = options.boss;
+  const where = { boss, name, schema };
   const policy = retryPolicy(receiver.options.retry);
   // Jobs sent from now on take the receiver's policy from the queue; jobs sent earlier get it at their first failure.
   await boss.updateQueue(name, { name, ...policy });
@@ -60,7 +61,7 @@ export async function createWorker(
       await runQueueJob(receiver, job.data, { attempt: job.retryCount + 1 });
     } catch (error) {
       if (!(error instanceof QueueJobFailed)) throw error;
-      if (job.data.kind === 'event') await applyPolicy(queue, job, policy);
+      if (job.data.kind === 'event') await applyPolicy(where, job, policy);
       throw new JobFailed(error.message, storeFailures(error.failures));
     }
   };
@@ -111,7 +112,11 @@ function retryPolicy(retry: Receiver['options']['retry']): JobPolicy {
  * dead-lettered. One statement brings a job sent before this worker's receiver set the policy in line, and only when
  * it differs; pg-boss 10 has no call for it.
  */
-async function applyPolicy(queue: PgBossQueue, job: PgBoss.JobWithMetadata<QueueJob>, policy: JobPolicy) {
+async function applyPolicy(
+  queue: { boss: PgBoss; name: string; schema: string },
+  job: PgBoss.JobWithMetadata<QueueJob>,
+  policy: JobPolicy,
+) {
   if (
     job.retryLimit === policy.retryLimit &&
     job.retryDelay === policy.retryDelay &&
@@ -122,7 +127,7 @@ async function applyPolicy(queue: PgBossQueue, job: PgBoss.JobWithMetadata<Queue
   await queue.boss
     .getDb()
     .executeSql(
-      `UPDATE ${queue.options.schema}.job SET retry_limit = $3, retry_delay = $4, retry_backoff = $5 WHERE name = $1 AND id = $2`,
+      `UPDATE ${queue.schema}.job SET retry_limit = $3, retry_delay = $4, retry_backoff = $5 WHERE name = $1 AND id = $2`,
       [queue.name, job.id, policy.retryLimit, policy.retryDelay, policy.retryBackoff],
     );
 }
