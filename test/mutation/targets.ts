@@ -39,11 +39,19 @@ export const targets: readonly MutationTarget[] = [
   {
     name: 'pipeline',
     file: 'packages/core/src/pipeline.ts',
-    tests: ['packages/core/src/receiver.test.ts', 'packages/core/src/dead-letters.test.ts'],
+    tests: [
+      'packages/core/src/receiver.test.ts',
+      'packages/core/src/dead-letters.test.ts',
+      'packages/core/src/wait-until.test.ts',
+    ],
   },
   {
     name: 'runner',
     file: 'packages/core/src/runner.ts',
-    tests: ['packages/core/src/receiver.test.ts', 'packages/core/src/dead-letters.test.ts'],
+    tests: [
+      'packages/core/src/receiver.test.ts',
+      'packages/core/src/dead-letters.test.ts',
+      'packages/core/src/wait-until.test.ts',
+    ],
   },
 ];
