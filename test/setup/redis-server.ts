@@ -13,6 +13,11 @@ export interface RedisServer {
   url: string;
   /** Start it again on the same port after `stop()` (a Redis coming back after an outage). */
   restart(): Promise<void>;
+  /**
+   * End the process with `signal` and wait for it to exit, keeping its data folder, so that `restart()` starts it
+   * again on what it persisted (with `--appendonly yes`, its AOF): a crash (SIGKILL) or a shutdown (SIGTERM).
+   */
+  kill(signal: NodeJS.Signals): Promise<void>;
   /** Stop it and wait for the process to exit. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -189,6 +194,13 @@ export async function startRedisServer(args: string[] = []): Promise<RedisServer
       if (current && current.exitCode === null && current.signalCode === null) return;
       mkdirSync(dir, { recursive: true });
       current = await startOn(port, serverArgs(port, dir, args));
+    },
+    async kill(signal) {
+      const child = current;
+      if (!child || child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      child.kill(signal);
+      await exited;
     },
     async stop() {
       if (current) await stopChild(current);

@@ -1,0 +1,105 @@
+import { randomUUID } from 'node:crypto';
+import { genstoreDelivery } from '@hookinbox/testing';
+import { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { deleteKeys, redisUrl } from '../helpers/redis.js';
+import { killAllQueueProcesses, post, readRuns, runsById, startQueueProcess, until } from './queue-processes.js';
+
+// Crash tests of @hookinbox/bullmq with real processes and real signals. Each test has a queue, a dedupe prefix and a
+// runs list of its own, deleted afterwards; every process it started is killed.
+const SECRET = 'bullmq-crash-secret';
+const BULL_PREFIX = 'hookinbox-crash';
+
+let admin: Redis;
+const cleanups: (() => Promise<void>)[] = [];
+
+beforeAll(() => {
+  admin = new Redis(redisUrl());
+});
+afterEach(async () => {
+  await killAllQueueProcesses();
+  for (const cleanup of cleanups.splice(0)) await cleanup();
+});
+afterAll(async () => {
+  await admin.quit();
+});
+
+/** The environment of one test's processes, on `queueUrl`, recording runs in the tests' Redis. */
+function scenario(queueUrl = redisUrl()) {
+  const id = randomUUID();
+  const env = {
+    QUEUE_URL: queueUrl,
+    RECORD_URL: redisUrl(),
+    SECRET,
+    KEY_PREFIX: `hookinbox-crash:${id}:`,
+    QUEUE_NAME: `crash-${id}`,
+    BULL_PREFIX,
+    RUNS_KEY: `hookinbox-crash:${id}:runs`,
+  };
+  cleanups.push(async () => {
+    const queueClient = queueUrl === redisUrl() ? admin : new Redis(queueUrl);
+    await deleteKeys(queueClient, env.KEY_PREFIX).catch(() => 0);
+    await deleteKeys(queueClient, `${BULL_PREFIX}:${env.QUEUE_NAME}:`).catch(() => 0);
+    if (queueClient !== admin) queueClient.disconnect();
+    await admin.del(env.RUNS_KEY);
+  });
+  return env;
+}
+
+const order = (n: number | string) =>
+  genstoreDelivery({ topic: 'orders/create', payload: { id: String(n) }, secret: SECRET, webhookId: `wh-${n}` });
+
+describe('@hookinbox/bullmq crash tests', () => {
+  it('the web process SIGKILLed right after it answered 200, restarted: the handler runs, once', async () => {
+    const env = scenario();
+    const web = await startQueueProcess({ ...env, ROLE: 'web' });
+    const delivery = order('kill-web');
+    expect(await post(web.port as number, delivery)).toBe(200);
+    await web.kill('SIGKILL');
+
+    // The acknowledged event is in Redis, not in the dead process: the restarted app (web and worker) runs it.
+    const restarted = await startQueueProcess({ ...env, ROLE: 'both' });
+    await until(
+      async () => (await readRuns(admin, env.RUNS_KEY)).some((r) => r.phase === 'end'),
+      'the handler after the restart',
+      20_000,
+    );
+    // The platform's copy (it resends when unsure) is a duplicate: still one run.
+    expect(await post(restarted.port as number, delivery)).toBe(200);
+    await new Promise((r) => setTimeout(r, 500));
+    const runs = await readRuns(admin, env.RUNS_KEY);
+    expect(runs.map((r) => [r.phase, r.pid, r.attempt])).toEqual([
+      ['start', restarted.pid, 1],
+      ['end', restarted.pid, 1],
+    ]);
+  }, 60_000);
+
+  it('a worker SIGKILLed mid-handler: the stalled check gives the job to another worker, which runs it as attempt 2', async () => {
+    const env = scenario();
+    const fast = { LOCK_MS: '1500', STALLED_MS: '500' };
+    const web = await startQueueProcess({ ...env, ROLE: 'web' });
+    // The first worker's handler outlasts the test: it is killed in the middle.
+    const doomed = await startQueueProcess({ ...env, ...fast, ROLE: 'worker', HANDLER_MS: '60000' });
+    expect(await post(web.port as number, order('kill-worker'))).toBe(200);
+    await until(
+      async () => (await readRuns(admin, env.RUNS_KEY)).some((r) => r.phase === 'start'),
+      'the first run to start',
+      15_000,
+    );
+    await doomed.kill('SIGKILL');
+
+    const rescuer = await startQueueProcess({ ...env, ...fast, ROLE: 'worker' });
+    await until(
+      async () => (await readRuns(admin, env.RUNS_KEY)).some((r) => r.phase === 'end'),
+      'the rescuing worker to finish the job',
+      20_000,
+    );
+    const runs = await readRuns(admin, env.RUNS_KEY);
+    expect(runs.map((r) => [r.phase, r.pid, r.attempt])).toEqual([
+      ['start', doomed.pid, 1],
+      ['start', rescuer.pid, 2],
+      ['end', rescuer.pid, 2],
+    ]);
+    expect(runsById(runs).size).toBe(1);
+  }, 60_000);
+});
