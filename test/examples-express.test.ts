@@ -4,6 +4,7 @@ import { describeComplianceSamples } from '../examples/shared/test/compliance-su
 import { describeDeadLetters } from '../examples/shared/test/dead-letters-suite.js';
 import { describeWithExample } from '../examples/shared/test/example-fixture.js';
 import { describeGdprExample, type ExampleUnderTest } from '../examples/shared/test/gdpr-suite.js';
+import { describeMetrics } from '../examples/shared/test/metrics-suite.js';
 
 const subject: ExampleUnderTest<GdprApp> = {
   example: 'gdpr-express',
@@ -20,3 +21,4 @@ describeWithExample(subject, (fixture) => {
   describeComplianceSamples(subject, fixture);
   describeDeadLetters(fixture);
 });
+describeMetrics(subject);

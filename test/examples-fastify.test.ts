@@ -3,6 +3,7 @@ import { describeComplianceSamples } from '../examples/shared/test/compliance-su
 import { describeDeadLetters } from '../examples/shared/test/dead-letters-suite.js';
 import { describeWithExample } from '../examples/shared/test/example-fixture.js';
 import { describeGdprExample, type ExampleUnderTest } from '../examples/shared/test/gdpr-suite.js';
+import { describeMetrics } from '../examples/shared/test/metrics-suite.js';
 
 const subject: ExampleUnderTest<GdprApp> = {
   example: 'gdpr-fastify',
@@ -24,3 +25,4 @@ describeWithExample(subject, (fixture) => {
   describeComplianceSamples(subject, fixture);
   describeDeadLetters(fixture);
 });
+describeMetrics(subject);

@@ -32,6 +32,10 @@ export async function createApp(config: ExampleConfig, options: CreateAppOptions
       res.status(answer.status).json(answer.body);
     });
   }
+  app.get('/metrics', async (_req, res) => {
+    const { contentType, body } = await integration.metrics.scrape();
+    res.type(contentType).send(body);
+  });
   app.get('/health', (_req, res) => {
     res.json({ ok: true, store: integration.store });
   });

@@ -40,6 +40,10 @@ export async function createApp(config: ExampleConfig, options: CreateAppOptions
       },
     });
   }
+  app.get('/metrics', async (_request, reply) => {
+    const { contentType, body } = await integration.metrics.scrape();
+    return reply.type(contentType).send(body);
+  });
   app.get('/health', async () => ({ ok: true, store: integration.store }));
   app.setNotFoundHandler((_request, reply) => {
     reply.code(404).send({ error: { code: 'not_found', message: 'no such route' } });

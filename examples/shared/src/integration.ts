@@ -11,6 +11,7 @@ import { createDeadLetterTable, type DeadLetterTable } from './dead-letters.js';
 import { GEINS_BODY_TEMPLATE, registerGeinsHandlers } from './geins-handlers.js';
 import { type HandlerDeps, registerGenstoreHandlers } from './genstore-handlers.js';
 import { type AppLogger, createLogger } from './logger.js';
+import { exampleMetrics } from './metrics.js';
 import { openQueue } from './queue.js';
 import { redactUrl } from './redact-url.js';
 
@@ -167,6 +168,7 @@ export async function createIntegration(config: ExampleConfig, options: Integrat
   }
 
   const receivers = { genstore: genstoreReceiver, geins: geinsReceiver };
+  const metrics = exampleMetrics([genstoreReceiver, geinsReceiver]);
   const admin: AdminRoute[] = config.adminToken
     ? adminRoutes({ token: config.adminToken, table: deadLetters, receivers, logger })
     : [];
@@ -190,6 +192,8 @@ export async function createIntegration(config: ExampleConfig, options: Integrat
     deadLetters,
     /** The dead-letter admin routes to mount; none without `ADMIN_TOKEN`. */
     admin,
+    /** The receivers' Prometheus metrics, served at `GET /metrics`. */
+    metrics,
     /**
      * Stop taking deliveries (503 `closing`) and wait up to `SHUTDOWN_TIMEOUT_MS` for running handlers; the core
      * logs each delivery still running by name. Keep the HTTP server open meanwhile, so new deliveries get the 503.

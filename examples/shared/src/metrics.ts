@@ -1,0 +1,28 @@
+import type { Receiver } from '@hookinbox/core';
+import { collectMetrics } from '@hookinbox/prometheus';
+import { Registry } from 'prom-client';
+
+/** `GET /metrics` of both examples: the receivers' metrics in a registry of the app's own, in Prometheus' format. */
+export interface ExampleMetrics {
+  registry: Registry;
+  /** The scrape: content type and body. */
+  scrape(): Promise<{ contentType: string; body: string }>;
+}
+
+/**
+ * A registry of its own, not prom-client's global one: two apps in one process (the tests start several) keep their
+ * counts apart. Add `collectDefaultMetrics({ register: registry })` for the process' own metrics.
+ */
+export function exampleMetrics(receivers: (Receiver<any, any, any> | undefined)[]): ExampleMetrics {
+  const registry = new Registry();
+  collectMetrics(
+    receivers.filter((r) => r !== undefined),
+    { registry },
+  );
+  return {
+    registry,
+    async scrape() {
+      return { contentType: registry.contentType, body: await registry.metrics() };
+    },
+  };
+}
