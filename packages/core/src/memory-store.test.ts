@@ -12,6 +12,36 @@ describe('createMemoryStore', () => {
     expect(() => createMemoryStore({ maxEntries: 0 })).toThrow(/maxEntries/);
   });
 
+  it('maxEntries 1.5, -1 and NaN are refused; 1 keeps one delivery', async () => {
+    for (const maxEntries of [1.5, -1, Number.NaN]) {
+      expect(() => createMemoryStore({ maxEntries }), String(maxEntries)).toThrow(
+        '@hookinbox/core: memory store maxEntries must be a positive integer',
+      );
+    }
+    const store = createMemoryStore({ maxEntries: 1 });
+    for (const key of ['a', 'b']) {
+      const claim = await store.claim(key, 1_000);
+      if (claim.status !== 'claimed') throw new Error(`${key} was not new`);
+      expect(await store.commit(key, claim.token, 60_000)).toBe(true);
+    }
+    expect(store.size).toBe(1);
+    expect((await store.claim('b', 1_000)).status).toBe('done');
+    expect((await store.claim('a', 1_000)).status).toBe('claimed');
+  });
+
+  it('a delivery committed 1 ms after the store was made still expires after its ttl (fake timers)', async () => {
+    vi.useFakeTimers();
+    const store = createMemoryStore({ clock: Date });
+    vi.advanceTimersByTime(1);
+    const claim = await store.claim('k', 1_000);
+    if (claim.status !== 'claimed') throw new Error('expected a claim');
+    expect(await store.commit('k', claim.token, 100)).toBe(true);
+    vi.advanceTimersByTime(100);
+    expect((await store.claim('k', 1_000)).status).toBe('done');
+    vi.advanceTimersByTime(1);
+    expect((await store.claim('k', 1_000)).status).toBe('claimed');
+  });
+
   it('forgets a lease when it expires (fake timers)', async () => {
     vi.useFakeTimers();
     const store = createMemoryStore({ clock: Date });
@@ -67,6 +97,78 @@ describe('createMemoryStore', () => {
     for (let i = 0; i < 3_000; i++) await store.claim(`abandoned-${i}`, 10);
     vi.advanceTimersByTime(11);
     for (let i = 0; i < 3_000; i++) expect((await store.claim(`abandoned-${i}`, 10)).status).toBe('claimed');
+  });
+
+  it('a clock that reads 0, 1 and 2: a delivery committed at each of those instants expires after its ttl', async () => {
+    for (const at of [0, 1, 2]) {
+      let now = 0;
+      const store = createMemoryStore({ clock: { now: () => now } });
+      now = at;
+      const claim = await store.claim('k', 1_000);
+      if (claim.status !== 'claimed') throw new Error('expected a claim');
+      expect(await store.commit('k', claim.token, 10)).toBe(true);
+      now = at + 10;
+      expect((await store.claim('k', 1_000)).status, `committed at ${at}`).toBe('done');
+      now = at + 11;
+      expect((await store.claim('k', 1_000)).status, `committed at ${at}`).toBe('claimed');
+    }
+  });
+
+  it('a commit at the very instant the lease ends is refused, and so is a release (fake timers)', async () => {
+    vi.useFakeTimers();
+    const store = createMemoryStore({ clock: Date });
+    const first = await store.claim('k', 1_000);
+    if (first.status !== 'claimed') throw new Error('expected a claim');
+    vi.advanceTimersByTime(1_000);
+    expect(await store.commit('k', first.token, 60_000)).toBe(false);
+    const second = await store.claim('k', 1_000);
+    if (second.status !== 'claimed') throw new Error('the ended lease still held the key');
+    vi.advanceTimersByTime(1_000);
+    expect(await store.release('k', second.token)).toBe(false);
+  });
+
+  it('1,100 live leases, past the first sweep at 1,024: each is still in flight and commits', async () => {
+    vi.useFakeTimers();
+    const store = createMemoryStore({ clock: Date });
+    const tokens: string[] = [];
+    // Half end early, so the sweep that 1,024 leases start has something to drop and something to keep.
+    for (let i = 0; i < 1_100; i++) {
+      const claim = await store.claim(`live-${i}`, i % 2 === 0 ? 60_000 : 10);
+      if (claim.status !== 'claimed') throw new Error(`live-${i} was not new`);
+      tokens.push(claim.token);
+      if (i === 600) vi.advanceTimersByTime(11);
+    }
+    for (let i = 0; i < 1_100; i++) {
+      const ended = i % 2 === 1 && i <= 600;
+      expect((await store.claim(`live-${i}`, 60_000)).status, `live-${i}`).toBe(ended ? 'claimed' : 'in-flight');
+    }
+    for (let i = 0; i < 1_100; i += 2) expect(await store.commit(`live-${i}`, tokens[i] as string, 60_000)).toBe(true);
+  });
+
+  it('churn at the bound: 5,000 deliveries through a store of 100 keep the last 100, and size stays 100', async () => {
+    const store = createMemoryStore({ maxEntries: 100 });
+    for (let i = 0; i < 5_000; i++) {
+      const claim = await store.claim(`churn-${i}`, 1_000);
+      if (claim.status !== 'claimed') throw new Error(`churn-${i} was not new`);
+      expect(await store.commit(`churn-${i}`, claim.token, 60_000)).toBe(true);
+      expect(store.size).toBe(Math.min(i + 1, 100));
+    }
+    for (let i = 4_900; i < 5_000; i++) expect((await store.claim(`churn-${i}`, 1_000)).status).toBe('done');
+    expect((await store.claim('churn-4899', 1_000)).status).toBe('claimed');
+  });
+
+  it('store.sync answers like the store; a copy ({...store}) has no sync to go around its methods', async () => {
+    const store = createMemoryStore();
+    const claim = store.sync.claim('k', 1_000);
+    if (claim.status !== 'claimed') throw new Error('expected a claim');
+    expect((await store.claim('k', 1_000)).status).toBe('in-flight');
+    expect(store.sync.commit('k', claim.token, 60_000)).toBe(true);
+    expect((await store.claim('k', 1_000)).status).toBe('done');
+    const again = await store.claim('other', 1_000);
+    if (again.status !== 'claimed') throw new Error('expected a claim');
+    expect(store.sync.release('other', again.token)).toBe(true);
+    expect(Object.keys(store)).not.toContain('sync');
+    expect({ ...store }).not.toHaveProperty('sync');
   });
 
   it('tokens of two stores never collide', async () => {
