@@ -57,9 +57,16 @@ describe('the examples’ dead_letters table', () => {
     expect(done?.row.bytes).toBeNull();
     expect(done?.row.replayedAt).toEqual(expect.any(String));
 
-    await table.put({ ...letter, reason: 'parked again' });
+    await table.put({ ...letter, reason: 'parked again', receivedAt: '2026-12-02T09:00:00.000Z' });
     const again = await table.load(seq);
     expect(again?.row).toMatchObject({ seq, reason: 'parked again', replayedAt: null, bytes: BODY.length });
+    expect(again?.row.receivedAt).toBe('2026-12-02T09:00:00.000Z');
+    // Parked again while it waits (a replay before the fix): it still shows when the delivery first arrived.
+    await table.put({ ...letter, reason: 'parked a third time', receivedAt: '2026-12-02T10:00:00.000Z' });
+    expect((await table.load(seq))?.row).toMatchObject({
+      reason: 'parked a third time',
+      receivedAt: '2026-12-02T09:00:00.000Z',
+    });
     expect(again?.letter?.delivery?.body).toBe(BODY.toString('base64'));
   });
 

@@ -90,12 +90,14 @@ export async function createDeadLetterTable(sql: SqlClient): Promise<DeadLetterT
       const body = delivery ? Buffer.from(delivery.body, 'base64') : null;
       const kept = delivery ? { ...rest, delivery: { ...delivery, body: '' } } : rest;
       // A letter kept again (a replay that could not process it, a failure after a replay) replaces the row and
-      // waits again.
+      // waits again; while it waits, received_at stays when the delivery first arrived.
       await sql.query(
         `INSERT INTO dead_letters (kind, id, provider, name, reason, received_at, body, letter)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
          ON CONFLICT (kind, id) DO UPDATE SET provider = EXCLUDED.provider, name = EXCLUDED.name,
-           reason = EXCLUDED.reason, received_at = EXCLUDED.received_at, body = EXCLUDED.body,
+           reason = EXCLUDED.reason, body = EXCLUDED.body,
+           received_at = CASE WHEN dead_letters.replayed_at IS NULL THEN dead_letters.received_at
+                              ELSE EXCLUDED.received_at END,
            letter = EXCLUDED.letter, kept_at = now(), replayed_at = NULL`,
         [
           letter.kind,

@@ -65,6 +65,10 @@ export function describeDeadLetters<A extends ExampleApp>(fixture: ExampleFixtur
       expect(early).toMatchObject({ status: 409, body: { ok: false, outcome: 'parked' } });
       expect((await letterRow('geins')).replayed_at).toBeNull();
 
+      // A Body the provider cannot read back stops the start, naming the variable, before the database is opened.
+      await expect(start({ GEINS_BODY_TEMPLATE: '{"id":{{id}}}' })).rejects.toThrow(
+        /cannot start: GEINS_WEBHOOK_SECRET or GEINS_BODY_TEMPLATE cannot be used/,
+      );
       // Redeployed with the Body the merchant now uses; the letter waited in the database.
       const fixed = await start({ GEINS_BODY_TEMPLATE: EDITED });
       const letter = (await (await createDeadLetterTable(fixed.app.db.sql)).load(parked.seq))?.letter as DeadLetter;
@@ -107,6 +111,7 @@ export function describeDeadLetters<A extends ExampleApp>(fixture: ExampleFixtur
       });
       expect((await admin(fixture.url, 'GET', '/admin/dead-letters', `${TOKEN}x`)).status).toBe(401);
       expect((await admin(fixture.url, 'POST', '/admin/dead-letters/999999/replay')).status).toBe(404);
+      expect(() => fixture.configFor({ ADMIN_TOKEN: 'too-short' })).toThrow(/ADMIN_TOKEN must be at least 16/);
       const off = await start({ ADMIN_TOKEN: '' });
       expect(await admin(off.url, 'GET', '/admin/dead-letters')).toMatchObject({
         status: 404,
