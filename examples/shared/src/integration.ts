@@ -169,9 +169,11 @@ export async function createIntegration(config: ExampleConfig, options: Integrat
 
   const receivers = { genstore: genstoreReceiver, geins: geinsReceiver };
   const metrics = exampleMetrics([genstoreReceiver, geinsReceiver]);
-  const admin: AdminRoute[] = config.adminToken
-    ? adminRoutes({ token: config.adminToken, table: deadLetters, receivers, logger })
-    : [];
+  // With a queue, its failed set holds the dead letters (the CLI replays them), and the table stays empty.
+  const admin: AdminRoute[] =
+    config.adminToken && queue.kind === 'none'
+      ? adminRoutes({ token: config.adminToken, table: deadLetters, receivers, logger })
+      : [];
   logger.info(
     {},
     queue.kind !== 'none'
