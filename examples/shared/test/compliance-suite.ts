@@ -109,6 +109,12 @@ export function describeComplianceSamples<A extends ExampleApp>(
       expect(await exportsOf('548380009')).toEqual([]);
     });
 
+    it("app/uninstalled in Shopify's flat shape (the shop object itself) marks the shop uninstalled", async () => {
+      await sendSample(shopifySamples.appUninstalled);
+      const [shop] = await rows('SELECT uninstalled_at FROM shops WHERE id = $1', ['548380009']);
+      expect(shop?.uninstalled_at).toBeInstanceOf(Date);
+    });
+
     it('a customer known only by email ("id": null) is found by that email, with their orders placed without an account', async () => {
       const shop = ['548380009', 'example.myshopify.com'];
       for (const [id, email] of [
