@@ -4,9 +4,12 @@
  * in the server). Beside it, the same bodies through only the bare rows' work (HMAC, compare, `JSON.parse`).
  *
  *   pnpm bench:in-process [--count 200000] [--rounds 5] [--only receiver|bare] [--full [--bound 500000]]
+ *                         [--observe on|otel-no-sdk]
  *
  * `--full` starts each round's memory store at its bound (`--bound`, default the store's own 500,000), filled with
  * other remembered deliveries, so that every delivery measured evicts one: the steady state of a busy instance.
+ * `--observe on` runs the receiver with traces and metrics on (an OpenTelemetry SDK registered and a prom-client
+ * registry, see `observe.ts`); `otel-no-sdk` with `createTracing()` and no SDK.
  *
  * Times are medians over the rounds, in µs per delivery. For a figure that repeats on a noisy machine, count
  * instructions instead: `valgrind --tool=callgrind node --conditions=source --import tsx bench/src/in-process.ts
@@ -16,6 +19,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { createMemoryStore, createReceiver, silentLogger } from '@hookinbox/core';
 import { genstore } from '@hookinbox/genstore';
+import { type ObserveMode, observe } from './observe.js';
 import { GENSTORE_SECRET, orderBody, PATH, SHOP_DOMAIN, signGenstore, TOPIC } from './payload.js';
 
 const { values } = parseArgs({
@@ -25,8 +29,13 @@ const { values } = parseArgs({
     only: { type: 'string' },
     full: { type: 'boolean', default: false },
     bound: { type: 'string', default: '500000' },
+    observe: { type: 'string' },
   },
 });
+if (values.observe !== undefined && values.observe !== 'on' && values.observe !== 'otel-no-sdk') {
+  throw new Error('bench: --observe is on (an SDK and metrics) or otel-no-sdk');
+}
+const observeMode = values.observe as ObserveMode | undefined;
 const count = Number(values.count);
 const rounds = Number(values.rounds);
 const bound = Number(values.bound);
@@ -68,6 +77,7 @@ async function receiverRound(): Promise<number> {
     store,
     logger: silentLogger,
   });
+  if (observeMode) observe(receiver, observeMode);
   let handled = 0;
   receiver.on(TOPIC, () => {
     handled++;

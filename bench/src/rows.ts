@@ -1,3 +1,5 @@
+import type { ObserveMode } from './observe.js';
+
 /** What a benchmark child process serves. */
 export type ServerKind =
   | 'node-bare'
@@ -26,6 +28,8 @@ export interface ServerSpec {
   /** Redis of the redis rows, and the key prefix this row owns (deleted when the row ends). */
   redisUrl?: string;
   redisPrefix?: string;
+  /** Traces and metrics (see `observe.ts`); the Fastify row then also serves `GET /metrics`. Default: none. */
+  observe?: ObserveMode;
 }
 
 export interface Row {
@@ -80,6 +84,13 @@ export const ROWS: Row[] = [
     scheme: 'genstore',
   },
   {
+    id: 'fastify-observed',
+    label: '@hookinbox/fastify, memory store, traces and metrics on',
+    server: { kind: 'fastify-hookinbox', store: 'memory', observe: 'on' },
+    baseline: 'fastify-memory',
+    scheme: 'genstore',
+  },
+  {
     id: 'fastify-redis',
     label: '@hookinbox/fastify, Redis store',
     server: { kind: 'fastify-hookinbox', store: 'redis' },
@@ -117,6 +128,14 @@ export const ROWS: Row[] = [
     diagnostic: true,
   },
   {
+    id: 'fastify-otel-no-sdk',
+    label: '@hookinbox/fastify, memory store, createTracing() with no SDK',
+    server: { kind: 'fastify-hookinbox', store: 'memory', observe: 'otel-no-sdk' },
+    baseline: 'fastify-memory',
+    scheme: 'genstore',
+    diagnostic: true,
+  },
+  {
     id: 'fastify-by-hand',
     label: '@hookinbox/fastify, memory store, by-hand provider',
     server: { kind: 'fastify-hookinbox', store: 'memory', provider: 'by-hand' },
@@ -146,7 +165,7 @@ export const ROWS: Row[] = [
  * The order in which each round visits the rows (forwards, then backwards in the next round): the rows a target
  * compares run next to each other, so that a disturbance of the shared machine lasting a few seconds falls on both
  * sides of the ratio rather than on one. The plugin's memory row sits between octokit and its Redis row (the two
- * closest targets), a row from bare Fastify; each Express row sits beside the one it is compared with. Rows not
+ * closest targets), a row from bare Fastify, and the observed row (traces and metrics on) one row further; each Express row sits beside the one it is compared with. Rows not
  * listed (the diagnostic ones) come last, in table order.
  */
 export const RUN_ORDER: readonly string[] = [
@@ -155,6 +174,7 @@ export const RUN_ORDER: readonly string[] = [
   'octokit',
   'fastify-memory',
   'fastify-redis',
+  'fastify-observed',
   'express-redis',
   'express-memory',
   'express-bare',

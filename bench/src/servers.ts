@@ -10,6 +10,7 @@ import { createNodeMiddleware, Webhooks } from '@octokit/webhooks';
 import express from 'express';
 import Fastify from 'fastify';
 import { Redis } from 'ioredis';
+import { observe } from './observe.js';
 import { GENSTORE_SECRET, GITHUB_EVENT, GITHUB_PATH, GITHUB_SECRET, PATH, TOPIC } from './payload.js';
 import type { ServerSpec } from './rows.js';
 
@@ -198,6 +199,7 @@ async function hookinboxServer(spec: ServerSpec): Promise<Running> {
   }
   const provider = spec.provider === 'by-hand' ? byHandProvider : genstore({ secret: GENSTORE_SECRET });
   const receiver = createReceiver({ provider, store });
+  const observed = spec.observe ? observe(receiver, spec.observe) : undefined;
   const delay = spec.handlerDelayMs ?? 0;
   let handled = 0;
   receiver.on(
@@ -216,6 +218,7 @@ async function hookinboxServer(spec: ServerSpec): Promise<Running> {
   const cleanup = async () => {
     await receiver.close({ timeoutMs: delay + 1_000 });
     await closeStore?.();
+    await observed?.close();
     if (redis) {
       await deletePrefix(redis, spec.redisPrefix as string);
       await redis.quit();
@@ -226,6 +229,9 @@ async function hookinboxServer(spec: ServerSpec): Promise<Running> {
   if (spec.kind === 'fastify-hookinbox') {
     const app = Fastify({ logger: false });
     await app.register(hookinbox, { path: PATH, receiver, closeReceiver: false });
+    const registry = observed?.registry;
+    if (registry)
+      app.get('/metrics', async (_req, reply) => reply.type(registry.contentType).send(await registry.metrics()));
     await app.listen({ port: 0, host: '127.0.0.1' });
     return {
       port: (app.server.address() as AddressInfo).port,
