@@ -48,7 +48,9 @@ export function assemble(opts: ParsedReceiverOptions): ReceiverParts {
   });
   const pipeline = new Pipeline({
     ...{ provider, routes, claims, inFlight, monitor, answerer },
-    inFlightCopiesRetry: opts.ack.mode === 'after-handlers',
+    // With a dispatcher, the first copy's 200 waits for the queue, which may refuse it (or its process may die before
+    // its claim is released): a copy acknowledged meanwhile would be lost. It is told to come back instead.
+    inFlightCopiesRetry: opts.ack.mode === 'after-handlers' || dispatcher !== undefined,
   });
   return { provider, logger, monitor, routes, inFlight, claims, sink, letters, runner, pipeline, attempts };
 }

@@ -430,6 +430,26 @@ describe('dispatch seam', () => {
     expect(JSON.parse(retry.body)).toEqual({ ok: true });
   });
 
+  it('with a dispatcher, a copy that arrives while the first waits for the queue is told to come back, not acknowledged', async () => {
+    let refuse!: (error: Error) => void;
+    const dispatcher: Dispatcher = {
+      dispatch: () =>
+        new Promise<void>((_, reject) => {
+          refuse = reject;
+        }),
+    };
+    const r = make({ dispatcher });
+    r.on('thing/created', () => {});
+    const first = r.handle(delivery({ id: 'q3' }));
+    await sleep(10);
+    // Acknowledging this copy would lose the event: the queue may still refuse the first one.
+    const copy = await r.handle(delivery({ id: 'q3' }));
+    expect(copy.status).toBe(409);
+    expect(JSON.parse(copy.body).error.code).toBe('in_flight');
+    refuse(new Error('queue down'));
+    expect((await first).status).toBe(503);
+  });
+
   it('process() reports failures after retries', async () => {
     const r = make();
     r.on('thing/created', () => {
