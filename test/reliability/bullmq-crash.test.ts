@@ -3,7 +3,17 @@ import { genstoreDelivery } from '@hookinbox/testing';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { deleteKeys, redisUrl } from '../helpers/redis.js';
-import { killAllQueueProcesses, post, readRuns, runsById, startQueueProcess, until } from './queue-processes.js';
+import { startRedisServer } from '../setup/redis-server.js';
+import {
+  killAllQueueProcesses,
+  post,
+  readAcked,
+  readRuns,
+  runsById,
+  startQueueProcess,
+  until,
+} from './queue-processes.js';
+import { pool } from './support.js';
 
 // Crash tests of @hookinbox/bullmq with real processes and real signals. Each test has a queue, a dedupe prefix and a
 // runs list of its own, deleted afterwards; every process it started is killed.
@@ -18,7 +28,7 @@ beforeAll(() => {
 });
 afterEach(async () => {
   await killAllQueueProcesses();
-  for (const cleanup of cleanups.splice(0)) await cleanup();
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 afterAll(async () => {
   await admin.quit();
@@ -37,11 +47,12 @@ function scenario(queueUrl = redisUrl()) {
     RUNS_KEY: `hookinbox-crash:${id}:runs`,
   };
   cleanups.push(async () => {
-    const queueClient = queueUrl === redisUrl() ? admin : new Redis(queueUrl);
+    const queueClient = queueUrl === redisUrl() ? admin : new Redis(queueUrl, { maxRetriesPerRequest: 1 });
+    queueClient.on('error', () => {});
     await deleteKeys(queueClient, env.KEY_PREFIX).catch(() => 0);
     await deleteKeys(queueClient, `${BULL_PREFIX}:${env.QUEUE_NAME}:`).catch(() => 0);
     if (queueClient !== admin) queueClient.disconnect();
-    await admin.del(env.RUNS_KEY);
+    await admin.del(env.RUNS_KEY, `${env.RUNS_KEY}:acked`);
   });
   return env;
 }
@@ -103,3 +114,56 @@ describe('@hookinbox/bullmq crash tests', () => {
     expect(runsById(runs).size).toBe(1);
   }, 60_000);
 });
+
+describe('@hookinbox/bullmq crash tests: Redis and a crowd', () => {
+  it('Redis with appendfsync always, killed and restarted during a stream of deliveries: nothing acknowledged is lost', async () => {
+    const redis = await startRedisServer(['--appendonly', 'yes', '--appendfsync', 'always']);
+    cleanups.push(() => redis.stop());
+    const env = scenario(redis.url);
+    const app = await startQueueProcess({ ...env, ROLE: 'both', LEASE_MS: '1000', LOCK_MS: '2000', STALLED_MS: '500' });
+    const total = 150;
+    let acked = 0;
+    const deadline = Date.now() + 30_000;
+    // The platform: each delivery is sent until it is answered 200 (a 503 while Redis is away, or no answer, is retried).
+    const deliver = async (n: number) => {
+      const delivery = order(`aof-${n}`);
+      while ((await post(app.port as number, delivery, 3_000)) !== 200) {
+        if (Date.now() > deadline) throw new Error(`delivery ${n} was never acknowledged`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      acked++;
+    };
+    const restarts = (async () => {
+      for (const [at, signal] of [
+        [total / 3, 'SIGKILL'],
+        [(2 * total) / 3, 'SIGTERM'],
+      ] as const) {
+        await until(() => acked >= at, `${at} acknowledged`, 30_000);
+        await redis.kill(signal);
+        await new Promise((r) => setTimeout(r, 300));
+        await redis.restart();
+      }
+    })();
+    await pool(
+      Array.from({ length: total }, (_, i) => i),
+      5,
+      deliver,
+    );
+    await restarts;
+    expect(acked).toBe(total);
+    // What the app told the platform was safe: every delivery, each under its own event id.
+    const ackedIds = new Set((await readAcked(admin, env.RUNS_KEY)).map((a) => a.id));
+    expect(ackedIds.size).toBe(total);
+    const unhandled = async () => {
+      const byId = runsById(await readRuns(admin, env.RUNS_KEY));
+      return [...ackedIds].filter((id) => !ended(byId.get(id) ?? []));
+    };
+    await until(async () => (await unhandled()).length === 0, 'every acknowledged delivery handled', 25_000).catch(
+      async (error: Error) => {
+        throw new Error(`${error.message}; not handled: ${(await unhandled()).join(', ')}`);
+      },
+    );
+  }, 60_000);
+});
+
+const ended = (runs: { phase: string }[]) => runs.some((r) => r.phase === 'end');

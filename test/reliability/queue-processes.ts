@@ -82,6 +82,14 @@ export async function readRuns(client: Redis, key: string): Promise<Run[]> {
   return (await client.lrange(key, 0, -1)).map((line) => JSON.parse(line) as Run);
 }
 
+/** The acknowledgements the fixture recorded: each event id answered 2xx, with the answering process. */
+export async function readAcked(
+  client: Redis,
+  runsKey: string,
+): Promise<{ id: string; status: number; pid: number }[]> {
+  return (await client.lrange(`${runsKey}:acked`, 0, -1)).map((line) => JSON.parse(line));
+}
+
 /** Runs grouped by event id. */
 export function runsById(runs: Run[]): Map<string, Run[]> {
   const byId = new Map<string, Run[]>();
