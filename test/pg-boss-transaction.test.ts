@@ -27,32 +27,44 @@ let hold: { reached: () => void; gate: Promise<void> } | undefined;
  * has run in the transaction, the job's insert has not.
  */
 const faultyPool: TransactionPool = {
-  async connect() {
-    const client = await pool.connect();
-    const faulty = {
-      async query(...args: [any, any?]) {
-        const text = typeof args[0] === 'string' ? args[0] : '';
-        if (text.includes(`${schema}.job`) && beforeInsert !== 'nothing') {
-          const fault = beforeInsert;
-          beforeInsert = 'nothing';
-          if (hold) {
-            const { reached, gate } = hold;
-            hold = undefined;
-            reached();
-            await gate;
-          }
-          if (fault === 'throw') throw new Error('injected: the enqueue failed');
-          // As if the process died here: the server ends the session, and with it the open transaction.
-          const { rows } = await client.query('SELECT pg_backend_pid() AS pid');
-          await pool.query('SELECT pg_terminate_backend($1)', [rows[0].pid]);
-        }
-        return client.query(...args);
-      },
-      release: (error?: Error | boolean) => client.release(error),
-    };
-    return faulty as unknown as pg.PoolClient;
+  connect(callback) {
+    pool.connect((error, client, done) => {
+      if (error || !client) {
+        callback(error, undefined, done);
+        return;
+      }
+      callback(undefined, faulty(client), done);
+    });
   },
 };
+
+/** `client` with the fault of `beforeInsert` injected before pg-boss's insert. */
+function faulty(client: pg.PoolClient): pg.PoolClient {
+  const wrapper = {
+    async query(...args: [any, any?]) {
+      const text = typeof args[0] === 'string' ? args[0] : '';
+      if (text.includes(`${schema}.job`) && beforeInsert !== 'nothing') {
+        const fault = beforeInsert;
+        beforeInsert = 'nothing';
+        if (hold) {
+          const { reached, gate } = hold;
+          hold = undefined;
+          reached();
+          await gate;
+        }
+        if (fault === 'throw') throw new Error('injected: the enqueue failed');
+        // As if the process died here: the server ends the session, and with it the open transaction.
+        const { rows } = await client.query('SELECT pg_backend_pid() AS pid');
+        await pool.query('SELECT pg_terminate_backend($1)', [rows[0].pid]);
+      }
+      return client.query(...args);
+    },
+    release: (error?: Error | boolean) => client.release(error),
+    on: (event: 'error', listener: (error: Error) => void) => client.on(event, listener),
+    off: (event: 'error', listener: (error: Error) => void) => client.off(event, listener),
+  };
+  return wrapper as unknown as pg.PoolClient;
+}
 
 beforeAll(async () => {
   pool = await connectTestDatabase();

@@ -2,9 +2,9 @@ import type { ClaimResult, DedupeStore, Dispatcher, WebhookEvent } from '@hookin
 import type pg from 'pg';
 import type { PgBossQueue } from './queue.js';
 
-/** The store and queue's database pool: a node-postgres `Pool`. */
+/** The store and queue's database pool: a node-postgres `Pool` (its callback form of `connect`). */
 export interface TransactionPool {
-  connect(): Promise<pg.PoolClient>;
+  connect(callback: (error: Error | undefined, client: pg.PoolClient | undefined, done: unknown) => void): void;
 }
 
 /** A dedupe store whose operations can run on a transaction's client, as `@hookinbox/postgres`' store does. */
@@ -57,14 +57,14 @@ export function claimAndEnqueue(options: ClaimAndEnqueueOptions): { store: Dedup
 
   const store: DedupeStore = {
     async claim(key, leaseMs) {
-      const client = await pool.connect();
+      const client = await connect(pool);
       let result: ClaimResult;
       try {
         await client.query('BEGIN');
         result = await inner.claim(key, leaseMs, { client });
       } catch (error) {
         // Closing the connection ends the transaction; a ROLLBACK could wait on the connection that just failed.
-        client.release(error instanceof Error ? error : true);
+        discard(client, error);
         throw error;
       }
       if (result.status !== 'claimed') {
@@ -84,7 +84,7 @@ export function claimAndEnqueue(options: ClaimAndEnqueueOptions): { store: Dedup
       const entry = take(key, token);
       if (!entry) return inner.commit(key, token, ttlMs);
       const done = await inner.commit(key, token, ttlMs, { client: entry.client }).catch((error: unknown) => {
-        entry.client.release(error instanceof Error ? error : true);
+        discard(entry.client, error);
         throw error;
       });
       await end(entry.client, 'COMMIT');
@@ -107,7 +107,7 @@ export function claimAndEnqueue(options: ClaimAndEnqueueOptions): { store: Dedup
       try {
         await queue.dispatch(event, { db: { executeSql: (text, values) => client.query(text, values) } });
       } catch (error) {
-        client.release(error instanceof Error ? error : true);
+        discard(client, error);
         throw error;
       }
       await end(client, 'COMMIT');
@@ -117,13 +117,42 @@ export function claimAndEnqueue(options: ClaimAndEnqueueOptions): { store: Dedup
   return { store, dispatcher };
 }
 
+const ignore = () => {};
+
+/**
+ * A connection with an 'error' listener from the moment it is handed over. A connection the server ends while it is
+ * checked out (a restart, a failover) emits 'error', and pg's pool listens only to idle ones: unheard, that event ends
+ * the process. The listener is attached in pg's callback, not after an `await`: a new connection's first answer and
+ * the server's "terminating connection" can arrive in one read, and pg emits the second before a promise's
+ * continuation runs (seen when the crash test restarts PostgreSQL). The failed statement, or the next, then throws.
+ */
+function connect(pool: TransactionPool): Promise<pg.PoolClient> {
+  return new Promise((resolve, reject) => {
+    pool.connect((error, client) => {
+      if (error || !client) {
+        reject(error ?? new Error('@hookinbox/pg-boss: the pool gave no connection'));
+        return;
+      }
+      client.on('error', ignore);
+      resolve(client);
+    });
+  });
+}
+
 /** End the transaction and give the connection back; a connection that fails here is closed, not reused. */
 async function end(client: pg.PoolClient, statement: 'COMMIT' | 'ROLLBACK'): Promise<void> {
   try {
     await client.query(statement);
   } catch (error) {
-    client.release(error instanceof Error ? error : true);
+    discard(client, error);
     throw error;
   }
+  client.off('error', ignore);
   client.release();
+}
+
+/** Close the connection instead of giving it back: its transaction ends with it. (It keeps the listener: a closing
+ * connection may still report its end.) */
+function discard(client: pg.PoolClient, error: unknown): void {
+  client.release(error instanceof Error ? error : true);
 }

@@ -12,7 +12,7 @@ import type { QueueLocation } from './queue.js';
 
 /** Options of {@link createWorker}. */
 export interface PgBossWorkerOptions extends QueueLocation {
-  /** Jobs run at once by this worker (default 1): pg-boss 10 runs one job per `work()` loop, so one loop each. */
+  /** Jobs run at once by this worker (default 1): one fetch loop each. */
   concurrency?: number;
   /** How often an idle loop asks for a job (default 2 s, at least 0.5 s: pg-boss's bounds). */
   pollingIntervalSeconds?: number;
@@ -54,7 +54,6 @@ export async function createWorker(
   const policy = retryPolicy(receiver.options.retry);
   // Jobs sent from now on take the receiver's policy from the queue; jobs sent earlier get it at their first failure.
   await boss.updateQueue(name, { name, ...policy });
-  const running = new Set<Promise<unknown>>();
 
   const run = async (job: PgBoss.JobWithMetadata<QueueJob>) => {
     try {
@@ -65,21 +64,62 @@ export async function createWorker(
       throw new JobFailed(error.message, storeFailures(error.failures));
     }
   };
-  const handler = (jobs: PgBoss.JobWithMetadata<QueueJob>[]) => {
-    const task = Promise.all(jobs.map(run));
-    running.add(task);
-    return task.finally(() => running.delete(task));
+  // pg-boss 10's work() does not await (or catch) the complete() and fail() of a job it ran: when PostgreSQL is down at
+  // that moment, the rejection is unhandled and ends the process (the crash test that restarts PostgreSQL saw it). So
+  // the loop is ours: fetch, run, then complete or fail, each awaited; a failure to record the outcome leaves the job
+  // active, and pg-boss hands it out again once it expires.
+  const stopping = new AbortController();
+  const loop = async () => {
+    while (!stopping.signal.aborted) {
+      let job: PgBoss.JobWithMetadata<QueueJob> | undefined;
+      try {
+        [job] = await boss.fetch<QueueJob>(name, { batchSize: 1, includeMetadata: true });
+      } catch (error) {
+        report(boss, error);
+      }
+      if (job === undefined) {
+        await sleep(pollingIntervalSeconds * 1_000, stopping.signal);
+        continue;
+      }
+      let outcome: unknown;
+      try {
+        await run(job);
+      } catch (error) {
+        outcome = error instanceof Error ? error : new Error(String(error));
+      }
+      try {
+        if (outcome === undefined) await boss.complete(name, job.id);
+        else await boss.fail(name, job.id, outcome as object);
+      } catch (error) {
+        report(boss, error);
+      }
+    }
   };
-  const ids: string[] = [];
-  for (let i = 0; i < concurrency; i++) {
-    ids.push(await boss.work<QueueJob>(name, { batchSize: 1, includeMetadata: true, pollingIntervalSeconds }, handler));
-  }
+  const loops = Array.from({ length: concurrency }, loop);
   return {
     async close() {
-      await Promise.all(ids.map((id) => boss.offWork({ id })));
-      await Promise.allSettled([...running]);
+      stopping.abort();
+      await Promise.all(loops);
     },
   };
+}
+
+/** Hand an error to the app the way pg-boss does: its instance's 'error' event (which the app must listen to). */
+function report(boss: PgBoss, error: unknown): void {
+  boss.emit('error', error instanceof Error ? error : new Error(String(error)));
+}
+
+/** Wait `ms`, or less when `signal` aborts. */
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+  });
 }
 
 /** The failures as JSON, as the receiver keeps them in a dead letter: each error as its message. */
