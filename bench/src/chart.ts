@@ -97,6 +97,7 @@ export function renderChart(points: Interval[], phases: Phase[], title: string, 
   const H = bottom + 70;
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="DejaVu Sans, Arial, sans-serif">`,
+    `<title>${escapeXml(title)}</title>`,
     `<rect width="${W}" height="${H}" fill="#ffffff"/>`,
     `<text x="${LEFT}" y="24" font-size="16" font-weight="bold" fill="#111827">${escapeXml(title)}</text>`,
     ...parts,
