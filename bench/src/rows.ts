@@ -12,7 +12,7 @@ export type ServerKind =
 export interface ServerSpec {
   kind: ServerKind;
   /** Dedupe store of the hookinbox rows; `none` claims every key at once, to show what dedupe itself costs. */
-  store?: 'memory' | 'redis' | 'none';
+  store?: 'memory' | 'redis' | 'none' | 'postgres-pg-boss';
   /**
    * Provider of the hookinbox rows: `genstore` (default), or `by-hand`, which does only what the bare rows do (HMAC,
    * JSON.parse), to tell the adapter's and receiver's cost apart from the provider's.
@@ -28,6 +28,9 @@ export interface ServerSpec {
   /** Redis of the redis rows, and the key prefix this row owns (deleted when the row ends). */
   redisUrl?: string;
   redisPrefix?: string;
+  /** PostgreSQL of the postgres-pg-boss rows, and the schema this row owns (dropped when the row ends). */
+  databaseUrl?: string;
+  databaseSchema?: string;
   /** Traces and metrics (see `observe.ts`); the Fastify row then also serves `GET /metrics`. Default: none. */
   observe?: ObserveMode;
 }
@@ -102,6 +105,21 @@ export const ROWS: Row[] = [
     label: '@hookinbox/express, Redis store',
     server: { kind: 'express-hookinbox', store: 'redis' },
     baseline: 'express-bare',
+    scheme: 'genstore',
+  },
+  {
+    id: 'fastify-pg-boss',
+    label: '@hookinbox/fastify, PostgreSQL store + pg-boss queue (one transaction)',
+    server: { kind: 'fastify-hookinbox', store: 'postgres-pg-boss' },
+    baseline: 'fastify-memory',
+    scheme: 'genstore',
+  },
+  {
+    id: 'ack-pg-boss',
+    label: '@hookinbox/fastify, PostgreSQL store + pg-boss queue: ack latency',
+    server: { kind: 'fastify-hookinbox', store: 'postgres-pg-boss' },
+    baseline: 'fastify-memory',
+    rate: true,
     scheme: 'genstore',
   },
   {

@@ -85,6 +85,7 @@ if (values.only) {
 }
 
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const databaseUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const runId = randomBytes(4).toString('hex');
 const profileDir = resolve(here, '..', '.profiles');
 /** The fixed rate of the latency row; lower in a smoke run, which only checks that it answers. */
@@ -115,6 +116,10 @@ function startChild(row: Row): Promise<{ child: ChildProcess; port: number }> {
   if (spec.store === 'redis') {
     spec.redisUrl = redisUrl;
     spec.redisPrefix = `hookinbox-bench:${runId}:${row.id}:`;
+  }
+  if (spec.store === 'postgres-pg-boss') {
+    spec.databaseUrl = databaseUrl;
+    spec.databaseSchema = `hookinbox_bench_${runId}_${row.id.replace(/-/g, '_')}`;
   }
   const execArgv = [...process.execArgv];
   if (values['cpu-prof']) {

@@ -12,6 +12,7 @@ import Fastify from 'fastify';
 import { Redis } from 'ioredis';
 import { observe } from './observe.js';
 import { GENSTORE_SECRET, GITHUB_EVENT, GITHUB_PATH, GITHUB_SECRET, PATH, TOPIC } from './payload.js';
+import { openPgBoss } from './pg-boss-queue.js';
 import type { ServerSpec } from './rows.js';
 
 /** A running server under test. */
@@ -181,7 +182,12 @@ async function hookinboxServer(spec: ServerSpec): Promise<Running> {
   let store: DedupeStore;
   let redis: Redis | undefined;
   let closeStore: (() => Promise<void>) | undefined;
-  if (spec.store === 'redis') {
+  let queue: Awaited<ReturnType<typeof openPgBoss>> | undefined;
+  if (spec.store === 'postgres-pg-boss') {
+    queue = await openPgBoss(spec.databaseUrl as string, spec.databaseSchema as string);
+    store = queue.options.store;
+    closeStore = () => queue?.close() ?? Promise.resolve();
+  } else if (spec.store === 'redis') {
     const prefix = spec.redisPrefix as string;
     // The store as an app would make it from a URL: its own client (auto-pipelined). A second client deletes the
     // row's keys afterwards.
@@ -198,7 +204,7 @@ async function hookinboxServer(spec: ServerSpec): Promise<Running> {
     if (spec.prefill) await fill(store, MEMORY_BOUND);
   }
   const provider = spec.provider === 'by-hand' ? byHandProvider : genstore({ secret: GENSTORE_SECRET });
-  const receiver = createReceiver({ provider, store });
+  const receiver = createReceiver({ provider, store, ...queue?.options });
   const observed = spec.observe ? observe(receiver, spec.observe) : undefined;
   const delay = spec.handlerDelayMs ?? 0;
   let handled = 0;
@@ -214,6 +220,7 @@ async function hookinboxServer(spec: ServerSpec): Promise<Running> {
           handled++;
         },
   );
+  await queue?.startWorker(receiver);
 
   const cleanup = async () => {
     await receiver.close({ timeoutMs: delay + 1_000 });
