@@ -10,6 +10,7 @@ Usage:
   hookinbox simulate --platform genstore|geins --url <url> [--count <n>] [--rate <n/s>] [--duplicates <n>]
                      [--time-scale <f>] [--timeout <ms>] [--json]
   hookinbox dead-letters list|replay --queue bullmq --redis-url <url>
+  hookinbox dead-letters list|replay --queue pg-boss --database-url <url>
 
 Commands:
   subscriptions list   Show the webhook subscriptions registered on the platform.
@@ -158,17 +159,21 @@ authentic, but not processable; failed: handlers failed every attempt), and thei
 Usage:
   hookinbox dead-letters list --queue bullmq --redis-url <url> [--queue-name <name>] [--prefix <prefix>] [--limit <n>] [--json]
   hookinbox dead-letters replay <id>... | --all --queue bullmq --redis-url <url> [--queue-name <name>] [--prefix <prefix>]
+  hookinbox dead-letters list|replay ... --queue pg-boss --database-url <url> [--schema <schema>] [--queue-name <name>]
 
 replay moves each letter's job back to waiting: the app's worker runs it through the receiver (a parked delivery is
 authenticated and parsed again; handlers that succeeded before, and events done since, are not run again).
 
 Options:
-  --queue        bullmq (default when a Redis URL is given)
+  --queue        bullmq (default when a Redis URL is given) or pg-boss (default with --database-url)
   --redis-url    the queue's Redis (default: REDIS_URL)
+  --database-url pg-boss's PostgreSQL (default: DATABASE_URL)
+  --schema       pg-boss's schema (default pgboss)
   --queue-name   the app's queue name (default hookinbox)
-  --prefix       the queue's key prefix (default bull)
+  --prefix       the BullMQ queue's key prefix (default bull)
   --limit        at most this many letters, newest first (default 1000)
 
-Needs the queue's package installed beside the CLI (@hookinbox/bullmq).
+Needs the queue's package installed beside the CLI (@hookinbox/bullmq; @hookinbox/pg-boss with pg-boss).
+With pg-boss, replay moves the letter from the dead-letter queue back to the queue (a redrive).
 Exit status: 0 on success, 1 when a letter was not found or a call failed, 2 when the command was used wrongly.
 `;

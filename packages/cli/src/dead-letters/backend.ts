@@ -26,6 +26,10 @@ export interface DeadLetterBackend {
 export interface BackendOptions {
   /** `--redis-url` (or `REDIS_URL`). */
   redisUrl: string | undefined;
+  /** `--database-url` (or `DATABASE_URL`): pg-boss's PostgreSQL. */
+  databaseUrl?: string | undefined;
+  /** `--schema`: pg-boss's schema (default `pgboss`). */
+  schema?: string | undefined;
   /** `--queue-name`: the queue the app uses. */
   queueName: string | undefined;
   /** `--prefix`: the queue's key prefix. */

@@ -9,11 +9,14 @@ import type { BackendOptions, DeadLetterBackend, ListedLetter } from './backend.
 /** The queues `--queue` names, each opened by its own module, loaded only when used. */
 const BACKENDS: Record<string, (options: BackendOptions) => Promise<DeadLetterBackend>> = {
   bullmq: async (options) => (await import('./bullmq.js')).openBullmq(options),
+  'pg-boss': async (options) => (await import('./pg-boss.js')).openPgBoss(options),
 };
 
 const OPTIONS = {
   queue: { type: 'string' },
   'redis-url': { type: 'string' },
+  'database-url': { type: 'string' },
+  schema: { type: 'string' },
   'queue-name': { type: 'string' },
   prefix: { type: 'string' },
   limit: { type: 'string' },
@@ -59,12 +62,21 @@ export async function deadLettersCommand(args: string[], io: CliIo): Promise<num
 }
 
 function openBackend(
-  values: { queue?: string; 'redis-url'?: string; 'queue-name'?: string; prefix?: string },
+  values: {
+    queue?: string;
+    'redis-url'?: string;
+    'database-url'?: string;
+    schema?: string;
+    'queue-name'?: string;
+    prefix?: string;
+  },
   io: CliIo,
 ) {
   const redisUrl = values['redis-url'] ?? io.env.REDIS_URL;
-  // The queue follows from the URL given when --queue is not: a Redis URL means BullMQ.
-  const name = values.queue ?? (redisUrl ? 'bullmq' : undefined);
+  const databaseUrl = values['database-url'] ?? io.env.DATABASE_URL;
+  // The queue follows from the URL given when --queue is not: a Redis URL means BullMQ, a PostgreSQL one pg-boss (a
+  // flag before the environment, and REDIS_URL before DATABASE_URL when both are set).
+  const name = values.queue ?? inferQueue(values['redis-url'], values['database-url'], io.env);
   if (!name)
     throw new CliUsageError(`hookinbox dead-letters: say which queue: --queue ${Object.keys(BACKENDS).join('|')}`);
   const open = BACKENDS[name];
@@ -73,7 +85,15 @@ function openBackend(
       `hookinbox dead-letters: unknown --queue ${name}; use ${Object.keys(BACKENDS).join(' or ')}`,
     );
   }
-  return open({ redisUrl, queueName: values['queue-name'], prefix: values.prefix });
+  return open({ redisUrl, databaseUrl, schema: values.schema, queueName: values['queue-name'], prefix: values.prefix });
+}
+
+function inferQueue(redisFlag: string | undefined, databaseFlag: string | undefined, env: CliIo['env']) {
+  if (redisFlag) return 'bullmq';
+  if (databaseFlag) return 'pg-boss';
+  if (env.REDIS_URL) return 'bullmq';
+  if (env.DATABASE_URL) return 'pg-boss';
+  return undefined;
 }
 
 function readLimit(value: string | undefined): number {
