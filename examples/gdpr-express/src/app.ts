@@ -49,6 +49,7 @@ export async function createApp(config: ExampleConfig, options: CreateAppOptions
     receivers,
     db: integration.db,
     store: integration.store,
+    metrics: integration.metrics,
     async listen() {
       server = createServer(app);
       server.listen(config.port, config.host);

@@ -55,6 +55,7 @@ export async function createApp(config: ExampleConfig, options: CreateAppOptions
     receivers,
     db: integration.db,
     store: integration.store,
+    metrics: integration.metrics,
     async listen() {
       await app.listen({ port: config.port, host: config.host ?? '::' });
       const address = app.server.address();

@@ -168,7 +168,7 @@ export async function createIntegration(config: ExampleConfig, options: Integrat
   }
 
   const receivers = { genstore: genstoreReceiver, geins: geinsReceiver };
-  const metrics = exampleMetrics([genstoreReceiver, geinsReceiver]);
+  const metrics = exampleMetrics(receivers, (name) => queue.depthOf(name));
   // With a queue, its failed set holds the dead letters (the CLI replays them), and the table stays empty.
   const admin: AdminRoute[] =
     config.adminToken && queue.kind === 'none'

@@ -8,6 +8,8 @@ export interface ExampleApp {
   db: Integration['db'];
   /** `memory` or `redis`: where deliveries are deduplicated. */
   store: Integration['store'];
+  /** The receivers' Prometheus metrics, as `GET /metrics` serves them. */
+  metrics: Integration['metrics'];
   /** Listen on `config.port` and `config.host`; resolves to the base URL. */
   listen(): Promise<string>;
   /**

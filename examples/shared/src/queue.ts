@@ -15,6 +15,8 @@ export interface ExampleQueue {
   kind: ExampleConfig['queue'];
   /** The receiver options for the receiver named `name` (nothing for `none`). */
   receiverOptions(name: string): { dispatcher?: Dispatcher<any>; deadLetters?: DeadLetterSink };
+  /** The queue of the receiver named `name`, for its depth in `GET /metrics`; undefined without a queue. */
+  depthOf(name: string): { depth(): Promise<number> } | undefined;
   /** Start the workers, unless `WORKER=off`. */
   startWorkers(receivers: QueuedReceivers): Promise<void>;
   /** Let running jobs finish (waiting ones stay in the queue), then close the connections. */
@@ -24,6 +26,7 @@ export interface ExampleQueue {
 const inProcess: ExampleQueue = {
   kind: 'none',
   receiverOptions: () => ({}),
+  depthOf: () => undefined,
   startWorkers: async () => {},
   close: async () => {},
 };
@@ -69,6 +72,10 @@ async function openBullmq(config: ExampleConfig, logger: AppLogger): Promise<Exa
     receiverOptions(name) {
       const queue = queueFor(name);
       return { dispatcher: queue, deadLetters: queue };
+    },
+    depthOf(name) {
+      const queue = queues.get(name);
+      return queue ? { depth: () => queue.pending() } : undefined;
     },
     async startWorkers(receivers) {
       if (config.worker === 'off') {

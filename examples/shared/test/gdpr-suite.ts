@@ -475,6 +475,7 @@ export function describeGdprExample<A extends ExampleApp>(subject: ExampleUnderT
           expect((await shopRows(shop.id)).orders).toEqual([]);
           expect(await client.zcard(`${prefix}queue:genstore:completed`)).toBe(0);
           expect(await client.llen(`${prefix}queue:genstore:wait`)).toBe(1);
+          expect((await web.metrics.scrape()).body).toContain('hookinbox_queue_depth{queue="genstore"} 1');
           worker = await subject.createApp(configFor({ ...env, WORKER: 'only' }), { logger, database: app.db.sql });
           await waitFor('the worker to store the order', async () => (await shopRows(shop.id)).orders.length === 1);
           expect(logs.some((l) => l.includes('queue: BullMQ at'))).toBe(true);
