@@ -9,6 +9,9 @@ export default defineConfig({
   resolve: {
     // Tests run against the TypeScript sources, so no build is needed first.
     alias: [
+      // The core's runtime seam as Node resolves it (package.json `imports`, `node` condition); the tests of the
+      // web seam import it by path, and test/edge-workerd.test.ts runs it on workerd.
+      { find: '#platform', replacement: src('core', 'platform/node') },
       // Subpath entries first: an alias matches by prefix.
       { find: '@hookinbox/testing/store-contract', replacement: src('testing', 'store-contract') },
       { find: '@hookinbox/testing/queue-contract', replacement: src('testing', 'queue-contract') },

@@ -114,7 +114,7 @@ describe('hookinbox send --platform genstore', { timeout: 60_000 }, () => {
     ]);
     expect(run.code).toBe(0);
     expect(receiver.seen.map((s) => s.event.name)).toEqual(['shop/redact']);
-    expect(receiver.seen[0]!.delivery.body.toString('utf8')).toBe(text);
+    expect(Buffer.from(receiver.seen[0]!.delivery.body).toString('utf8')).toBe(text);
   });
 
   it('a wrong secret: the receiver answers 401, the CLI prints it and exits 1', async () => {

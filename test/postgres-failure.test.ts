@@ -28,7 +28,7 @@ const provider: Provider = {
   name: 'test',
   verify: (delivery) => ({
     name: 'thing/happened',
-    dedupeKey: (JSON.parse(delivery.body.toString('utf8')) as { id: string }).id,
+    dedupeKey: (JSON.parse(Buffer.from(delivery.body).toString('utf8')) as { id: string }).id,
     payload: {},
     meta: {},
   }),

@@ -50,10 +50,12 @@ function parseByHand(body: Buffer): unknown {
 const byHandProvider: Provider = {
   name: 'by-hand',
   verify(delivery) {
-    if (!verifyByHand(delivery.body, delivery.headers['x-genstore-hmac-sha256'])) {
+    // The Node adapters hand over Buffers.
+    const body = delivery.body as Buffer;
+    if (!verifyByHand(body, delivery.headers['x-genstore-hmac-sha256'])) {
       throw new HookinboxError('invalid_signature', 'bench: bad signature');
     }
-    const payload = parseByHand(delivery.body);
+    const payload = parseByHand(body);
     if (payload === undefined) throw new HookinboxError('invalid_body', 'bench: bad JSON');
     return { name: TOPIC, dedupeKey: String(delivery.headers['x-genstore-webhook-id']), payload, meta: {} };
   },

@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import {
+  decodeUtf8,
   getHeader,
   HookinboxError,
   type PayloadSchema,
@@ -23,7 +24,7 @@ export const testSchemas = {
 
 export type TestEvents = { 'thing/created': z.output<(typeof testSchemas)['thing/created']>; 'thing/deleted': unknown };
 
-export function sign(body: Buffer | string, secret = TEST_SECRET): string {
+export function sign(body: Uint8Array | string, secret = TEST_SECRET): string {
   return createHmac('sha256', secret).update(body).digest('hex');
 }
 
@@ -43,7 +44,7 @@ export function testProvider(secret = TEST_SECRET): Provider<TestEvents, { signa
       }
       const name = getHeader(delivery.headers, 'x-test-event');
       if (!name) throw new HookinboxError('missing_header', 'test: missing x-test-event');
-      const parsed = parseJsonSafe(delivery.body.toString('utf8'));
+      const parsed = parseJsonSafe(decodeUtf8(delivery.body));
       if (!parsed.ok) throw new HookinboxError('invalid_body', `test: body is ${parsed.reason}`);
       return {
         name,

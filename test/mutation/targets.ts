@@ -22,6 +22,11 @@ export const targets: readonly MutationTarget[] = [
     tests: ['packages/genstore/src/signature.test.ts'],
   },
   {
+    name: 'platform-node',
+    file: 'packages/core/src/platform/node.ts',
+    tests: ['packages/core/src/platform/platform.test.ts'],
+  },
+  {
     name: 'compliance',
     file: 'packages/genstore/src/compliance.ts',
     tests: ['packages/genstore/src/compliance.test.ts'],

@@ -1,3 +1,4 @@
+import { nextTurn } from '#platform';
 import type { Claims } from './claims.js';
 import type { DeliveryContext } from './delivery-context.js';
 import type { InFlight } from './in-flight.js';
@@ -25,7 +26,7 @@ export class BackgroundRuns {
   /** The runtime's `waitUntil`, when the delivery came with one, is handed a promise that settles once it is done. */
   schedule(ctx: DeliveryContext): void {
     this.inFlight.begin(ctx, ctx.event);
-    if (this.queue.length === 0) setImmediate(this.startQueued);
+    if (this.queue.length === 0) nextTurn(this.startQueued);
     this.queue.push(ctx);
     if (ctx.waitUntil) {
       keepAlive(

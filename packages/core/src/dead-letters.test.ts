@@ -30,7 +30,7 @@ function templatedProvider(settings: { strict: boolean }): Provider {
       if (d.headers['x-test-signature'] !== sign(d.body)) {
         throw new HookinboxError('invalid_signature', 'templated: signature does not match');
       }
-      const text = d.body.toString('utf8');
+      const text = Buffer.from(d.body).toString('utf8');
       const base = { name: 'thing/created', dedupeKey: 'templated-1', meta: {} };
       if (settings.strict && !text.startsWith('id=')) {
         return { ...base, payload: undefined, unprocessable: 'the body does not match the template' };
@@ -56,7 +56,9 @@ describe('parked deliveries', () => {
     const [letter] = letters(r);
     expect(letter).toMatchObject({ kind: 'parked', name: 'thing/created', provider: 'test' });
     expect(letter?.reason).toMatch(/^the payload failed its schema: id: /);
-    expect(restoreDelivery(letter?.delivery as NonNullable<DeadLetter['delivery']>).body.equals(d.body)).toBe(true);
+    expect(
+      Buffer.from(restoreDelivery(letter?.delivery as NonNullable<DeadLetter['delivery']>).body).equals(d.body),
+    ).toBe(true);
     expect(letter?.delivery?.headers['x-test-signature']).toBe(d.headers['x-test-signature']);
     expect(r.stats()).toMatchObject({ parked: 1, invalid: 1, acknowledged: 1 });
   });

@@ -1,3 +1,4 @@
+import { fromBase64, toBase64 } from '#platform';
 import type { HandlerFailure } from './receiver-types.js';
 import type { RawDelivery, WebhookEvent } from './types.js';
 
@@ -102,7 +103,7 @@ export function storeDelivery(delivery: RawDelivery, redacted = false): StoredDe
     method: delivery.method,
     url: delivery.url,
     headers,
-    body: Buffer.from(delivery.body).toString('base64'),
+    body: toBase64(delivery.body),
   };
   if (redacted) stored.redacted = true;
   return stored;
@@ -110,7 +111,7 @@ export function storeDelivery(delivery: RawDelivery, redacted = false): StoredDe
 
 /** A stored delivery back as the receiver takes it. */
 export function restoreDelivery(stored: StoredDelivery): RawDelivery {
-  return { method: stored.method, url: stored.url, headers: stored.headers, body: Buffer.from(stored.body, 'base64') };
+  return { method: stored.method, url: stored.url, headers: stored.headers, body: fromBase64(stored.body) };
 }
 
 export function storeEvent(event: WebhookEvent<string, unknown, unknown>): StoredEvent {

@@ -13,6 +13,7 @@ export {
 } from './dead-letters.js';
 export type { Outcome } from './delivery-context.js';
 export { ERROR_CODES, type ErrorCode, HookinboxError, type HookinboxErrorOptions, isHookinboxError } from './errors.js';
+export { createHmacSha256, type HmacSha256, hmacSha256 } from './hmac.js';
 export { compilePattern, type EventFor, type MatchingNames } from './match.js';
 export { createMemoryStore, type MemoryStore, type MemoryStoreOptions } from './memory-store.js';
 export { silentLogger } from './monitor.js';
@@ -75,4 +76,4 @@ export type {
   WebhookEvent,
   WebhookResponse,
 } from './types.js';
-export { getHeader, parseJsonSafe, safeEqual, sha256Hex, splitUrl } from './util.js';
+export { decodeUtf8, getHeader, parseJsonSafe, safeEqual, sha256Hex, splitUrl } from './util.js';

@@ -1,5 +1,5 @@
-import * as crypto from 'node:crypto';
 import { LRUCache } from 'lru-cache';
+import { randomHex, randomLatin1, sha256Latin1 } from '#platform';
 import type { ClaimResult, DedupeStore, SyncDedupeOps } from './store.js';
 
 export interface MemoryStoreOptions {
@@ -23,15 +23,8 @@ const IN_FLIGHT_RESULT: ClaimResult = Object.freeze({ status: 'in-flight' });
  * The store never keeps a key itself but a SHA-256 digest of a per-store random salt and the key: every entry has the
  * same small size whatever the key's length, and a key built by slicing or concatenating a larger string (a body, a
  * URL) does not keep that string alive. Two keys share a digest with probability about n² / 2²⁵⁷: claims stay exact.
- * `crypto.hash` (Node ≥ 20.12) is a one-shot digest about twice as fast as `createHash`.
  */
-// Stryker disable all: crypto.hash is on every Node that engines allows (20.19+), and any encoding of the digest is
-// as good a key: the fallback and the encoding cannot change an answer.
-const digestOf: (input: string) => string =
-  typeof crypto.hash === 'function'
-    ? (input) => crypto.hash('sha256', input, 'binary')
-    : (input) => crypto.createHash('sha256').update(input).digest('binary');
-// Stryker restore all
+const digestOf: (input: string) => string = sha256Latin1;
 
 /** A claim in flight. The digest is kept so that the commit does not compute it again. */
 interface Lease {
@@ -73,8 +66,8 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
     perf: { now: () => clock.now() - epoch },
   });
   const leases = new Leases();
-  const salt = crypto.randomBytes(16).toString('latin1');
-  const prefix = `${crypto.randomBytes(4).toString('hex')}-`;
+  const salt = randomLatin1(16);
+  const prefix = `${randomHex(4)}-`;
   let next = 1;
 
   const sync: SyncDedupeOps = {

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { sha256HexOf } from '#platform';
 import { type DeadLetter, restoreEvent, type StoredEvent, storeEvent } from './dead-letters.js';
 import { type TraceCarrier, traceCarrierOf } from './observe.js';
 import type { HandlerFailure, Receiver } from './receiver-types.js';
@@ -41,7 +41,7 @@ export function letterJob(letter: DeadLetter): QueueJob {
  * letters apart.
  */
 export function queueJobId(dedupeKey: string, prefix: 'event' | 'parked' | 'failed' = 'event'): string {
-  return `${prefix}-${createHash('sha256').update(dedupeKey).digest('hex')}`;
+  return `${prefix}-${sha256HexOf(dedupeKey)}`;
 }
 
 /** A job whose handlers failed this attempt (the queue retries it, and keeps it once its attempts are spent). */

@@ -57,7 +57,7 @@ function read(stream: Readable, options: ReadBodyOptions, callback: ReadBodyCall
       const drained = declared <= drainBytes;
       if (drained) discard(stream, drainBytes);
       // Never before readRawBody returns: a callback is always called later.
-      process.nextTick(callback, tooLarge(limit, drained), NO_BODY);
+      process.nextTick(callback, tooLarge(limit, drained), emptyBody());
       return;
     }
   }
@@ -92,8 +92,12 @@ function read(stream: Readable, options: ReadBodyOptions, callback: ReadBodyCall
 }
 
 const STATE = Symbol('hookinbox.readBody');
-/** What a callback gets beside an error. */
-const NO_BODY = Buffer.alloc(0);
+let noBody: Buffer | undefined;
+/**
+ * What a callback gets beside an error. Made on first use, not when the module loads: the core's entry loads this
+ * module on runtimes that have no `Buffer` (and never call it there).
+ */
+const emptyBody = (): Buffer => (noBody ??= Buffer.alloc(0));
 
 interface ReadState {
   stream: Readable;
@@ -110,7 +114,7 @@ interface ReadState {
 
 type ReadableWithState = Readable & { [STATE]?: ReadState | undefined };
 
-function finish(state: ReadState, error: HookinboxError | null, body: Buffer = NO_BODY): void {
+function finish(state: ReadState, error: HookinboxError | null, body: Buffer = emptyBody()): void {
   const { stream } = state;
   if ((stream as ReadableWithState)[STATE] !== state) return; // settled already
   (stream as ReadableWithState)[STATE] = undefined;

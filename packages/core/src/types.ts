@@ -10,7 +10,8 @@ export interface RawDelivery {
   /** Path and query as received, e.g. `/webhooks/geins/Order?action=create`. */
   url: string;
   headers: Headers;
-  body: Buffer;
+  /** A Node `Buffer` from the Node adapters (a Buffer is a Uint8Array), a plain `Uint8Array` on other runtimes. */
+  body: Uint8Array;
 }
 
 /** A delivery handed to `receiver.handle()`: the body may also be a string, taken as its UTF-8 bytes. */

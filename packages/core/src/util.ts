@@ -1,5 +1,5 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { parse as parseLossless } from 'lossless-json';
+import * as platform from '#platform';
 import type { Headers } from './types.js';
 
 /** A header's value by lower-case name; the first one when it was sent more than once. */
@@ -12,20 +12,21 @@ export function getHeader(headers: Headers, name: string): string | undefined {
  * Constant-time equality of two secrets or signatures of any lengths: both sides are hashed first, so neither the
  * content nor the length of the expected value leaks through timing.
  */
-export function safeEqual(a: string | Buffer, b: string | Buffer): boolean {
-  const ha = createHash('sha256').update(a).digest();
-  const hb = createHash('sha256').update(b).digest();
-  return timingSafeEqual(ha, hb);
+export function safeEqual(a: string | Uint8Array, b: string | Uint8Array): boolean {
+  return platform.safeEqual(a, b);
 }
 
 /** SHA-256 of the parts, hex encoded: a stable dedupe key when the provider sends no id. */
-export function sha256Hex(...parts: (string | Buffer)[]): string {
-  const hash = createHash('sha256');
-  for (const part of parts) {
-    hash.update(part);
-    hash.update('\0');
-  }
-  return hash.digest('hex');
+export function sha256Hex(...parts: (string | Uint8Array)[]): string {
+  return platform.sha256Hex(parts);
+}
+
+/**
+ * The UTF-8 text of a body's bytes, on any runtime (`Buffer#toString` on Node, `TextDecoder` elsewhere). A leading
+ * byte order mark is kept; malformed sequences become U+FFFD.
+ */
+export function decodeUtf8(bytes: Uint8Array): string {
+  return platform.decodeUtf8(bytes);
 }
 
 /** Path and query of a request URL, with the query parsed. */
@@ -55,7 +56,7 @@ function dropPollutingKeys(key: string, value: unknown): unknown {
  * (beyond ±(2^53 − 1), such as a 64-bit id `820982911946154508`) comes back as its decimal string, every digit kept,
  * where JSON.parse would round it silently. A leading byte order mark is ignored (RFC 8259 §8.1 allows a parser to).
  *
- * Pass the body's raw bytes (a Buffer, decoded as UTF-8) rather than its text when you have them: the digit scan
+ * Pass the body's raw bytes (decoded as UTF-8) rather than its text when you have them: the digit scan
  * below is cheaper on bytes. Call it on an authenticated body: a signature covers the bytes as sent, byte order mark
  * included.
  *
@@ -69,17 +70,17 @@ function dropPollutingKeys(key: string, value: unknown): unknown {
  * if (!json.ok) throw new HookinboxError('invalid_body', `my-provider: the body is ${json.reason}`);
  */
 export function parseJsonSafe(
-  input: string | Buffer,
+  input: string | Uint8Array,
   maxDepth = 64,
 ): { ok: true; value: unknown } | { ok: false; reason: string } {
   if (typeof input === 'string') {
     const text = input.charCodeAt(0) === 0xfeff ? input.slice(1) : input;
     // latin1 keeps each digit a digit byte (a wider character may become one too: then the exact parser runs for
     // nothing), in one native copy.
-    return parseChecked(text, maxDepth, hasLongDigitRun(Buffer.from(text, 'latin1')));
+    return parseChecked(text, maxDepth, hasLongDigitRun(platform.latin1Bytes(text)));
   }
   const bytes = input[0] === 0xef && input[1] === 0xbb && input[2] === 0xbf ? input.subarray(3) : input;
-  return parseChecked(bytes.toString('utf8'), maxDepth, hasLongDigitRun(bytes));
+  return parseChecked(platform.decodeUtf8(bytes), maxDepth, hasLongDigitRun(bytes));
 }
 
 function parseChecked(

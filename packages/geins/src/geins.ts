@@ -1,5 +1,6 @@
 import {
   compilePattern,
+  decodeUtf8,
   getHeader,
   HookinboxError,
   type Logger,
@@ -128,7 +129,7 @@ export function geins(options: GeinsOptions): GeinsProvider {
       if (mismatch) throw invalid(`the request URL does not match the Url template: ${mismatch}`);
     }
     let raw: unknown;
-    const text = delivery.body.toString('utf8');
+    const text = decodeUtf8(delivery.body);
     if (body) {
       if (text.trim() === '') throw invalid('the body is empty, but the Body template expects JSON');
       const json = parseJsonSafe(text);

@@ -27,6 +27,6 @@ export function eventKey(topic: string, bodyMac: string): string {
  * @example
  * genstoreEventKey('orders/create', rawBody, process.env.GENSTORE_CLIENT_SECRET!); // 'genstore:hmac:orders/create:…'
  */
-export function genstoreEventKey(topic: string, body: Buffer | string, secret: string): string {
+export function genstoreEventKey(topic: string, body: Uint8Array | string, secret: string): string {
   return eventKey(topic.trim(), computeGenstoreSignature(body, secret));
 }

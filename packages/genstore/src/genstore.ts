@@ -1,4 +1,5 @@
 import {
+  createHmacSha256,
   type EventMap,
   getHeader,
   HookinboxError,
@@ -14,7 +15,7 @@ import { eventKey } from './event-key.js';
 import { GENSTORE_HEADERS as H } from './headers.js';
 import type { GenstoreMeta } from './meta.js';
 import { type GenstoreOptions, genstoreOptionsSchema } from './options.js';
-import { hmacSha256, matchSignature } from './signature.js';
+import { matchSignature, type SignatureMatch } from './signature.js';
 import { type GenstoreEventsWith, type GenstoreSchemas, genstoreSchemas } from './topics.js';
 
 /**
@@ -24,7 +25,8 @@ import { type GenstoreEventsWith, type GenstoreSchemas, genstoreSchemas } from '
  */
 export interface GenstoreProvider<E extends EventMap = GenstoreEventsWith<{}>> extends Provider<E, GenstoreMeta> {
   readonly name: 'genstore';
-  verify(delivery: RawDelivery): VerifiedDelivery<GenstoreMeta>;
+  /** Synchronous on Node; a promise where the HMAC runs through Web Crypto (edge runtimes). */
+  verify(delivery: RawDelivery): VerifiedDelivery<GenstoreMeta> | Promise<VerifiedDelivery<GenstoreMeta>>;
   schemaFor(topic: string): PayloadSchema | undefined;
   checkHandlers(patterns: readonly string[]): void;
 }
@@ -45,7 +47,7 @@ export function genstore<const S extends GenstoreSchemas = {}>(
 ): GenstoreProvider<GenstoreEventsWith<S>> {
   const opts = parseOptions(genstoreOptionsSchema, options, '@hookinbox/genstore');
   const secrets: readonly string[] = opts.secrets ?? [opts.secret as string];
-  const macs = secrets.map(hmacSha256);
+  const macs = secrets.map((secret) => createHmacSha256(secret));
   // A Map, not an object lookup: topics are open-ended strings and `constructor` or `__proto__` must not resolve to
   // something inherited.
   const schemas = new Map<string, PayloadSchema>(Object.entries({ ...genstoreSchemas, ...opts.schemas }));
@@ -67,6 +69,41 @@ export function genstore<const S extends GenstoreSchemas = {}>(
     return eventKey(topic, bodyMac);
   };
 
+  /** The checks after the signature, and the parse. */
+  const signed = (
+    delivery: RawDelivery,
+    { index: secretIndex, digest: bodyMac }: SignatureMatch,
+  ): VerifiedDelivery<GenstoreMeta> => {
+    const { headers, body } = delivery;
+    if (bodyMac === null) {
+      throw new HookinboxError(
+        'invalid_signature',
+        '@hookinbox/genstore: the signature does not match the body under any configured secret',
+      );
+    }
+    const topic = getHeader(headers, H.topic)?.trim();
+    if (!topic) {
+      throw new HookinboxError('missing_header', `@hookinbox/genstore: the ${H.topic} header is missing`);
+    }
+    const meta: GenstoreMeta = { secretIndex };
+    const shopDomain = getHeader(headers, H.shopDomain);
+    if (shopDomain) meta.shopDomain = shopDomain;
+    const webhookId = getHeader(headers, H.webhookId);
+    if (webhookId) meta.webhookId = webhookId;
+    const eventId = getHeader(headers, H.eventId);
+    if (eventId) meta.eventId = eventId;
+    const apiVersion = getHeader(headers, H.apiVersion);
+    if (apiVersion) meta.apiVersion = apiVersion;
+    const triggeredAt = getHeader(headers, H.triggeredAt);
+    if (triggeredAt) meta.triggeredAt = triggeredAt;
+    const dedupeKey = dedupeKeyOf(delivery, topic, bodyMac);
+    const json = parseJsonSafe(body);
+    // Authentic but not JSON: parked by the receiver, not refused, since Genstore would resend the same bytes.
+    if (!json.ok)
+      return { name: topic, dedupeKey, payload: undefined, meta, unprocessable: `the body is ${json.reason}` };
+    return { name: topic, dedupeKey, payload: json.value, meta };
+  };
+
   return {
     name: 'genstore',
     verify(delivery) {
@@ -80,34 +117,9 @@ export function genstore<const S extends GenstoreSchemas = {}>(
       if (!signature) {
         throw new HookinboxError('missing_signature', `@hookinbox/genstore: the ${H.hmac} header is missing`);
       }
-      const { index: secretIndex, digest: bodyMac } = matchSignature(body, signature, macs);
-      if (bodyMac === null) {
-        throw new HookinboxError(
-          'invalid_signature',
-          '@hookinbox/genstore: the signature does not match the body under any configured secret',
-        );
-      }
-      const topic = getHeader(headers, H.topic)?.trim();
-      if (!topic) {
-        throw new HookinboxError('missing_header', `@hookinbox/genstore: the ${H.topic} header is missing`);
-      }
-      const meta: GenstoreMeta = { secretIndex };
-      const shopDomain = getHeader(headers, H.shopDomain);
-      if (shopDomain) meta.shopDomain = shopDomain;
-      const webhookId = getHeader(headers, H.webhookId);
-      if (webhookId) meta.webhookId = webhookId;
-      const eventId = getHeader(headers, H.eventId);
-      if (eventId) meta.eventId = eventId;
-      const apiVersion = getHeader(headers, H.apiVersion);
-      if (apiVersion) meta.apiVersion = apiVersion;
-      const triggeredAt = getHeader(headers, H.triggeredAt);
-      if (triggeredAt) meta.triggeredAt = triggeredAt;
-      const dedupeKey = dedupeKeyOf(delivery, topic, bodyMac);
-      const json = parseJsonSafe(body);
-      // Authentic but not JSON: parked by the receiver, not refused, since Genstore would resend the same bytes.
-      if (!json.ok)
-        return { name: topic, dedupeKey, payload: undefined, meta, unprocessable: `the body is ${json.reason}` };
-      return { name: topic, dedupeKey, payload: json.value, meta };
+      const match = matchSignature(body, signature, macs);
+      // On Node the HMAC answers at once and the delivery stays synchronous; through Web Crypto it is a promise.
+      return match instanceof Promise ? match.then((m) => signed(delivery, m)) : signed(delivery, match);
     },
     schemaFor: (topic) => schemas.get(topic),
     checkHandlers(patterns) {

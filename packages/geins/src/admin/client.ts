@@ -176,7 +176,7 @@ export function createGeinsAdminClient(options: GeinsAdminClientOptions): GeinsA
   const parsed = parseOptions(optionsSchema, options, `${PREFIX}: createGeinsAdminClient`);
   const { apiKey, username, password, baseUrl, retry, paths, entityFormat } = parsed;
   const fetchFn: GeinsAdminFetch = parsed.fetch ?? ((input, init) => globalThis.fetch(input, init));
-  const authorization = `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
+  const authorization = `Basic ${base64Utf8(`${username}:${password}`)}`;
 
   const headers = { 'x-apikey': apiKey, authorization, accept: 'application/json' };
   const call = async <T>(method: AdminCall['method'], path: string, schema: z.ZodType<T>, json?: unknown) => {
@@ -262,4 +262,9 @@ function unwrap(body: unknown): unknown {
     for (const key of ['Resource', 'resource']) if (key in body) return (body as Record<string, unknown>)[key];
   }
   return body;
+}
+
+/** Base64 of the text's UTF-8 bytes, with what every runtime has (btoa takes one byte per character). */
+function base64Utf8(text: string): string {
+  return btoa(String.fromCharCode(...new TextEncoder().encode(text)));
 }

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { parseOptions } from '@hookinbox/core';
 import { z } from 'zod';
 import { compileBodyTemplate, DEFAULT_BODY_TEMPLATE } from '../body-template.js';
@@ -273,7 +272,7 @@ export function defineGeinsWebhook(input: GeinsWebhookDefinitionInput): GeinsWeb
           Object.hasOwn(all, name) ? (all[name] as string) : '',
         );
       const headers: Record<string, string> = {
-        'x-idempotency-key': values.idempotencyKey ?? randomUUID(),
+        'x-idempotency-key': values.idempotencyKey ?? crypto.randomUUID(),
         'x-timestamp': values.timestamp ?? new Date().toISOString(),
       };
       for (const line of headerLines) {
