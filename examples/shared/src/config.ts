@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { LogLevel } from './logger.js';
 
 /** Where acknowledged events wait for their handlers: `none` runs them in process. */
-export type QueueKind = 'none' | 'bullmq';
+export type QueueKind = 'none' | 'bullmq' | 'pg-boss';
 
 /** Everything the example reads from the environment, validated once at start-up. */
 export interface ExampleConfig {
@@ -22,6 +22,11 @@ export interface ExampleConfig {
   adminToken: string | undefined;
   /** `DATABASE_PATH`: the PGlite data folder, or `memory://` (default `./.data/<example>`). */
   databasePath: string;
+  /**
+   * `DATABASE_URL`: a PostgreSQL server (`postgres://…`) that keeps the data, the dedupe store (unless `REDIS_URL`) and,
+   * with `QUEUE=pg-boss`, the queue; `DATABASE_PATH` is then unused.
+   */
+  databaseUrl: string | undefined;
   /** `EXPORTS_DIR`: where data-request exports are written (default `./exports`). */
   exportsDir: string;
   /** `REDIS_URL`: share the dedupe store between instances; memory otherwise. */
@@ -87,6 +92,12 @@ const envSchema = (example: string) =>
         .optional(),
     ),
     DATABASE_PATH: optionalText.transform((v) => v ?? `./.data/${example}`),
+    DATABASE_URL: optionalText.pipe(
+      z
+        .string()
+        .regex(/^postgres(ql)?:\/\//, 'DATABASE_URL must be a postgres:// or postgresql:// URL')
+        .optional(),
+    ),
     EXPORTS_DIR: optionalText.transform((v) => v ?? './exports'),
     REDIS_URL: optionalText.pipe(
       z
@@ -97,7 +108,7 @@ const envSchema = (example: string) =>
     REDIS_KEY_PREFIX: optionalText.transform((v) => v ?? `hookinbox:${example}:`),
     QUEUE: optionalText.pipe(
       z
-        .enum(['bullmq'], { error: 'QUEUE must be bullmq, or unset to run handlers in process' })
+        .enum(['bullmq', 'pg-boss'], { error: 'QUEUE must be bullmq or pg-boss, or unset to run handlers in process' })
         .optional()
         .transform((v): QueueKind => v ?? 'none'),
     ),
@@ -135,8 +146,15 @@ export function loadConfig(example: string, env: NodeJS.ProcessEnv = process.env
       `${example}: cannot start:\n  - QUEUE=bullmq keeps the events in Redis: set REDIS_URL too, e.g. REDIS_URL=redis://127.0.0.1:6379`,
     );
   }
+  if (e.QUEUE === 'pg-boss' && !e.DATABASE_URL) {
+    throw new StartupError(
+      `${example}: cannot start:\n  - QUEUE=pg-boss keeps the events in PostgreSQL: set DATABASE_URL too, e.g. DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres`,
+    );
+  }
   if (e.QUEUE === 'none' && e.WORKER !== 'on') {
-    throw new StartupError(`${example}: cannot start:\n  - WORKER=${e.WORKER} needs a queue: set QUEUE=bullmq`);
+    throw new StartupError(
+      `${example}: cannot start:\n  - WORKER=${e.WORKER} needs a queue: set QUEUE=bullmq or QUEUE=pg-boss`,
+    );
   }
   return {
     example,
@@ -147,6 +165,7 @@ export function loadConfig(example: string, env: NodeJS.ProcessEnv = process.env
     geinsBodyTemplate: e.GEINS_BODY_TEMPLATE,
     adminToken: e.ADMIN_TOKEN,
     databasePath: e.DATABASE_PATH,
+    databaseUrl: e.DATABASE_URL,
     exportsDir: e.EXPORTS_DIR,
     redisUrl: e.REDIS_URL,
     redisKeyPrefix: e.REDIS_KEY_PREFIX,

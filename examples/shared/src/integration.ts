@@ -2,8 +2,10 @@ import { mkdir } from 'node:fs/promises';
 import { createMemoryStore, createReceiver, type DedupeStore, type ReceiverOptions } from '@hookinbox/core';
 import { geins } from '@hookinbox/geins';
 import { genstore } from '@hookinbox/genstore';
+import { postgresStore } from '@hookinbox/postgres';
 import { redisStore } from '@hookinbox/redis';
 import { Redis } from 'ioredis';
+import type pg from 'pg';
 import { type AdminRoute, adminRoutes } from './admin-routes.js';
 import { type ExampleConfig, StartupError } from './config.js';
 import { createDatabase, type Database, type SqlClient } from './database.js';
@@ -12,6 +14,7 @@ import { GEINS_BODY_TEMPLATE, registerGeinsHandlers } from './geins-handlers.js'
 import { type HandlerDeps, registerGenstoreHandlers } from './genstore-handlers.js';
 import { type AppLogger, createLogger } from './logger.js';
 import { exampleMetrics } from './metrics.js';
+import { openPostgres } from './postgres.js';
 import { openQueue } from './queue.js';
 import { redactUrl } from './redact-url.js';
 
@@ -39,7 +42,12 @@ const REDIS_CONNECT_TIMEOUT_MS = 3_000;
 
 export { redactUrl };
 
-async function openStore(config: ExampleConfig, logger: AppLogger) {
+async function openStore(config: ExampleConfig, logger: AppLogger, postgres: pg.Pool | undefined) {
+  if (!config.redisUrl && postgres) {
+    const store = postgresStore({ pool: postgres, createTable: true });
+    logger.info({}, 'dedupe store: PostgreSQL at DATABASE_URL (table hookinbox_dedupe)');
+    return { kind: 'postgres' as const, store: store as DedupeStore, close: () => store.close() };
+  }
   if (!config.redisUrl) {
     logger.info({}, 'dedupe store: memory (one instance only; set REDIS_URL to share it between instances)');
     return { kind: 'memory' as const, store: createMemoryStore() as DedupeStore, close: async () => {} };
@@ -76,12 +84,26 @@ async function openStore(config: ExampleConfig, logger: AppLogger) {
   };
 }
 
-async function openDatabase(config: ExampleConfig, options: IntegrationOptions): Promise<SqlClient> {
-  if (options.database) return options.database;
+async function openDatabase(
+  config: ExampleConfig,
+  options: IntegrationOptions,
+): Promise<{ sql: SqlClient; postgres?: pg.Pool }> {
+  if (options.database) return { sql: options.database };
+  if (config.databaseUrl) {
+    const { pool, sql } = openPostgres(config.databaseUrl);
+    try {
+      await pool.query('SELECT 1');
+    } catch (error) {
+      await pool.end().catch(() => {});
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new StartupError(`${config.example}: cannot start: PostgreSQL at DATABASE_URL did not answer (${reason})`);
+    }
+    return { sql, postgres: pool };
+  }
   const path = config.databasePath;
   try {
     if (!path.includes('://')) await mkdir(path, { recursive: true });
-    return await options.openDatabase(path);
+    return { sql: await options.openDatabase(path) };
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     throw new StartupError(
@@ -109,7 +131,7 @@ export async function createIntegration(config: ExampleConfig, options: Integrat
     throw new StartupError(`${config.example}: cannot start: ${what} cannot be used (${reason})`);
   }
 
-  const sql = await openDatabase(config, options);
+  const { sql, postgres } = await openDatabase(config, options);
   let db: Database;
   let deadLetters: DeadLetterTable;
   try {
@@ -121,7 +143,7 @@ export async function createIntegration(config: ExampleConfig, options: Integrat
   }
   let store: Awaited<ReturnType<typeof openStore>>;
   try {
-    store = await openStore(config, logger);
+    store = await openStore(config, logger, postgres);
   } catch (error) {
     if (!options.database) await sql.close().catch(() => {});
     throw error;
@@ -129,7 +151,7 @@ export async function createIntegration(config: ExampleConfig, options: Integrat
 
   let queue: Awaited<ReturnType<typeof openQueue>>;
   try {
-    queue = await openQueue(config, logger);
+    queue = await openQueue(config, logger, postgres ? { pool: postgres, store: store.store } : undefined);
   } catch (error) {
     await store.close();
     if (!options.database) await sql.close().catch(() => {});

@@ -1,4 +1,5 @@
-import type { DeadLetterSink, Dispatcher, Receiver } from '@hookinbox/core';
+import type { DeadLetterSink, DedupeStore, Dispatcher, Receiver } from '@hookinbox/core';
+import type pg from 'pg';
 import type { ExampleConfig } from './config.js';
 import { StartupError } from './config.js';
 import type { AppLogger } from './logger.js';
@@ -13,8 +14,11 @@ export type QueuedReceivers = Record<string, Receiver<any, any, any> | undefined
  */
 export interface ExampleQueue {
   kind: ExampleConfig['queue'];
-  /** The receiver options for the receiver named `name` (nothing for `none`). */
-  receiverOptions(name: string): { dispatcher?: Dispatcher<any>; deadLetters?: DeadLetterSink };
+  /**
+   * The receiver options for the receiver named `name` (nothing for `none`); pg-boss also gives the dedupe store that
+   * claims in the transaction that queues the job.
+   */
+  receiverOptions(name: string): { dispatcher?: Dispatcher<any>; deadLetters?: DeadLetterSink; store?: DedupeStore };
   /** The queue of the receiver named `name`, for its depth in `GET /metrics`; undefined without a queue. */
   depthOf(name: string): { depth(): Promise<number> } | undefined;
   /** Start the workers, unless `WORKER=off`. */
@@ -31,9 +35,69 @@ const inProcess: ExampleQueue = {
   close: async () => {},
 };
 
-export async function openQueue(config: ExampleConfig, logger: AppLogger): Promise<ExampleQueue> {
+/** The app's PostgreSQL pool and the dedupe store on it, when `DATABASE_URL` is set. */
+export interface PostgresParts {
+  pool: pg.Pool;
+  store: DedupeStore;
+}
+
+export async function openQueue(
+  config: ExampleConfig,
+  logger: AppLogger,
+  postgres?: PostgresParts,
+): Promise<ExampleQueue> {
   if (config.queue === 'none') return inProcess;
+  if (config.queue === 'pg-boss') return openPgBoss(config, logger, postgres as PostgresParts);
   return openBullmq(config, logger);
+}
+
+async function openPgBoss(config: ExampleConfig, logger: AppLogger, postgres: PostgresParts): Promise<ExampleQueue> {
+  // Loaded only when asked for, so an app without this queue never loads pg-boss.
+  const { claimAndEnqueue, createWorker, pgBossQueue } = await import('@hookinbox/pg-boss');
+  const { default: PgBoss } = await import('pg-boss');
+  const boss = new PgBoss({ connectionString: config.databaseUrl as string, max: 10, schedule: false });
+  boss.on('error', (error) => logger.warn({ err: error }, 'pg-boss error'));
+  try {
+    await boss.start();
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new StartupError(`${config.example}: cannot start: QUEUE=pg-boss: pg-boss did not start (${reason})`);
+  }
+  // One queue per receiver (genstore, geins), each with its dead-letter queue.
+  const queues = new Map<string, Awaited<ReturnType<typeof pgBossQueue>>>();
+  for (const name of ['genstore', 'geins']) queues.set(name, await pgBossQueue({ boss, queueName: name }));
+  const workers: { close(): Promise<void> }[] = [];
+  // With the PostgreSQL store, a delivery is claimed and queued in one transaction; with Redis, in two steps.
+  const postgresStore = postgres.store as Parameters<typeof claimAndEnqueue>[0]['store'];
+  const canShare = typeof (postgresStore as { cleanup?: unknown }).cleanup === 'function' && !config.redisUrl;
+  logger.info({ worker: config.worker }, 'queue: pg-boss in PostgreSQL (the 200 waits for the job’s commit)');
+  return {
+    kind: 'pg-boss',
+    depthOf(name) {
+      const queue = queues.get(name);
+      return queue ? { depth: () => queue.pending() } : undefined;
+    },
+    receiverOptions(name) {
+      const queue = queues.get(name);
+      if (!queue) throw new Error(`no pg-boss queue for ${name}`);
+      if (!canShare) return { dispatcher: queue, deadLetters: queue };
+      const both = claimAndEnqueue({ pool: postgres.pool, store: postgresStore, queue });
+      return { store: both.store, dispatcher: both.dispatcher, deadLetters: queue };
+    },
+    async startWorkers(receivers) {
+      if (config.worker === 'off') {
+        logger.info({}, 'WORKER=off: handlers run in a worker process (WORKER=only)');
+        return;
+      }
+      for (const [name, receiver] of Object.entries(receivers)) {
+        if (receiver) workers.push(await createWorker(receiver, { boss, queueName: name, concurrency: 4 }));
+      }
+    },
+    async close() {
+      await Promise.all(workers.splice(0).map((w) => w.close()));
+      await boss.stop({ graceful: false, wait: true });
+    },
+  };
 }
 
 async function openBullmq(config: ExampleConfig, logger: AppLogger): Promise<ExampleQueue> {

@@ -8,7 +8,9 @@ import { fileURLToPath } from 'node:url';
 import { genstoreEventKey } from '@hookinbox/genstore';
 import { redisStore } from '@hookinbox/redis';
 import { Redis } from 'ioredis';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { databaseUrl } from '../../../test/helpers/postgres.js';
 import { deleteKeys, redisUrl, uniquePrefix } from '../../../test/helpers/redis.js';
 import { type ExampleConfig, loadConfig } from '../src/config.js';
 import type { SqlClient } from '../src/database.js';
@@ -484,6 +486,51 @@ export function describeGdprExample<A extends ExampleApp>(subject: ExampleUnderT
           await worker?.close();
           await deleteKeys(client, prefix);
           await client.quit();
+        }
+      });
+
+      it('QUEUE=pg-boss without DATABASE_URL stops at start with what to set', () => {
+        expect(() => configFor({ QUEUE: 'pg-boss' })).toThrow(
+          /QUEUE=pg-boss keeps the events in PostgreSQL: set DATABASE_URL/,
+        );
+      });
+
+      it('with DATABASE_URL and QUEUE=pg-boss, the data, the dedupe store and the queue are in PostgreSQL', async () => {
+        // A database of the test's own: the example uses the default names (public tables, pg-boss's `pgboss` schema).
+        const admin = new pg.Pool({ connectionString: databaseUrl(), max: 1 });
+        const name = `hookinbox_example_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
+        await admin.query(`CREATE DATABASE ${name}`);
+        const url = new URL(databaseUrl());
+        url.pathname = `/${name}`;
+        let onServer: A | undefined;
+        try {
+          onServer = await subject.createApp(configFor({ DATABASE_URL: url.toString(), QUEUE: 'pg-boss' }), { logger });
+          const shop = newShop();
+          const order = { order: { id: 'PG1', shopId: shop.id } };
+          expect(json(await genstore('orders/create', order, {}, onServer))).toEqual({ ok: true });
+          const db = new pg.Pool({ connectionString: url.toString(), max: 1 });
+          try {
+            await waitFor('the worker to store the order', async () => {
+              const { rows } = await db.query('SELECT id FROM orders WHERE shop_id = $1', [shop.id]);
+              return rows.length === 1;
+            });
+            expect((await db.query('SELECT count(*)::int AS n FROM hookinbox_dedupe')).rows[0].n).toBeGreaterThan(0);
+            expect(
+              (await db.query(`SELECT count(*)::int AS n FROM pgboss.job WHERE name = 'genstore'`)).rows[0].n,
+            ).toBe(1);
+            // The copy the platform may send is a duplicate: still one job.
+            expect(json(await genstore('orders/create', order, {}, onServer))).toMatchObject({ duplicate: true });
+            expect(
+              (await db.query(`SELECT count(*)::int AS n FROM pgboss.job WHERE name = 'genstore'`)).rows[0].n,
+            ).toBe(1);
+            expect(logs.some((l) => l.includes('queue: pg-boss in PostgreSQL'))).toBe(true);
+          } finally {
+            await db.end();
+          }
+        } finally {
+          await onServer?.close();
+          await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+          await admin.end();
         }
       });
 
