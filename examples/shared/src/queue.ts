@@ -18,7 +18,12 @@ export interface ExampleQueue {
    * The receiver options for the receiver named `name` (nothing for `none`); pg-boss also gives the dedupe store that
    * claims in the transaction that queues the job.
    */
-  receiverOptions(name: string): { dispatcher?: Dispatcher<any>; deadLetters?: DeadLetterSink; store?: DedupeStore };
+  receiverOptions(name: string): {
+    dispatcher?: Dispatcher<any>;
+    deadLetters?: DeadLetterSink;
+    store?: DedupeStore;
+    dedupe?: { leaseMs: number };
+  };
   /** The queue of the receiver named `name`, for its depth in `GET /metrics`; undefined without a queue. */
   depthOf(name: string): { depth(): Promise<number> } | undefined;
   /** Start the workers, unless `WORKER=off`. */
@@ -135,7 +140,9 @@ async function openBullmq(config: ExampleConfig, logger: AppLogger): Promise<Exa
     kind: 'bullmq',
     receiverOptions(name) {
       const queue = queueFor(name);
-      return { dispatcher: queue, deadLetters: queue };
+      // A claim spans only the enqueue (at most enqueueTimeoutMs, 2 s), not the handlers: a short lease lets the
+      // platform's resend through soon when a process died holding claims, instead of 409 for the default 5 minutes.
+      return { dispatcher: queue, deadLetters: queue, dedupe: { leaseMs: 15_000 } };
     },
     depthOf(name) {
       const queue = queues.get(name);
