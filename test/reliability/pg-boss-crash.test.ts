@@ -1,3 +1,4 @@
+import { runCli } from '@hookinbox/cli';
 import { pgBossQueue } from '@hookinbox/pg-boss';
 import { migrate } from '@hookinbox/postgres';
 import { genstoreDelivery } from '@hookinbox/testing';
@@ -9,9 +10,11 @@ import { type PrivatePostgres, startPrivatePostgres } from '../helpers/private-p
 import {
   killAllQueueProcesses,
   post,
+  type QueueProcess,
   RUNS_TABLE_SQL,
   readRuns,
   runsById,
+  startBalancer,
   startQueueProcess,
   until,
 } from './pg-boss-processes.js';
@@ -145,4 +148,60 @@ describe('@hookinbox/pg-boss crash tests', () => {
       for (const [, list] of byId) expect(list.map((r) => r.phase)).toEqual(['start', 'end']);
     }, 60_000);
   });
+
+  it("hookinbox simulate --count 1000 against two web processes and two workers, one of each SIGKILLed and restarted: given up 0, every event handled, no run twice but a killed worker's", async () => {
+    const { env, runs } = await scenario(databaseUrl(), { EXPIRE_S: '3' });
+    const web = { ...env, ROLE: 'web' };
+    const worker = { ...env, ROLE: 'worker', HANDLER_MS: '30' };
+    const [web1, web2, worker1] = await Promise.all([
+      startQueueProcess(web),
+      startQueueProcess(web),
+      startQueueProcess(worker),
+      startQueueProcess(worker),
+    ]);
+    const webs = [web1, web2];
+    const balancer = await startBalancer(() => webs.map((w) => w.port as number));
+    cleanups.push(() => balancer.close());
+    const killed: number[] = [];
+    const chaos = async (victim: QueueProcess, restart: Record<string, string>, replace: (p: QueueProcess) => void) => {
+      await new Promise((r) => setTimeout(r, 500 + Math.random() * 2_500));
+      killed.push(victim.pid);
+      if (victim === web1) webs.splice(webs.indexOf(victim), 1);
+      await victim.kill('SIGKILL');
+      replace(await startQueueProcess(restart));
+    };
+    let output = '';
+    const io = {
+      env: {},
+      cwd: process.cwd(),
+      stdout: { write: (t: string) => (output += t) },
+      stderr: { write: (t: string) => (output += t) },
+    };
+    const simulation = runCli(
+      [
+        'simulate',
+        ...['--platform', 'genstore', '--url', `http://127.0.0.1:${balancer.port}/webhooks/genstore`],
+        // 100 a second for 10 s; Genstore's 4-hour schedule played in 58 s; 10 s to answer, for a loaded machine.
+        ...['--secret', SECRET, '--count', '1000', '--rate', '100', '--time-scale', '0.004', '--timeout', '10000'],
+      ],
+      io,
+    );
+    await Promise.all([chaos(web1, web, (p) => webs.push(p)), chaos(worker1, worker, () => {})]);
+    const code = await simulation;
+    expect(output.trimEnd().split('\n').at(-1)).toMatch(
+      /^deliveries 1000, acknowledged 1000, retried \d+, given up 0,/,
+    );
+    expect(code).toBe(0);
+    await until(
+      async () => new Set((await runs()).filter((r) => r.phase === 'end').map((r) => r.id)).size === 1000,
+      'every event handled',
+      30_000,
+    );
+    const byId = runsById(await runs());
+    // A run before the last one of an event can only be one the killed worker was running when it died.
+    const reruns = [...byId.values()].flatMap((list) => list.filter((r) => r.phase === 'start').slice(0, -1));
+    expect(reruns.filter((r) => r.pid !== worker1.pid)).toEqual([]);
+    expect(killed).toEqual(expect.arrayContaining([web1.pid, worker1.pid]));
+    expect(byId.size).toBe(1000);
+  }, 180_000);
 });
