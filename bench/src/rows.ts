@@ -12,7 +12,7 @@ export type ServerKind =
 export interface ServerSpec {
   kind: ServerKind;
   /** Dedupe store of the hookinbox rows; `none` claims every key at once, to show what dedupe itself costs. */
-  store?: 'memory' | 'redis' | 'none' | 'postgres-pg-boss';
+  store?: 'memory' | 'redis' | 'none' | 'postgres-pg-boss' | 'redis-bullmq';
   /**
    * Provider of the hookinbox rows: `genstore` (default), or `by-hand`, which does only what the bare rows do (HMAC,
    * JSON.parse), to tell the adapter's and receiver's cost apart from the provider's.
@@ -105,6 +105,28 @@ export const ROWS: Row[] = [
     label: '@hookinbox/express, Redis store',
     server: { kind: 'express-hookinbox', store: 'redis' },
     baseline: 'express-bare',
+    scheme: 'genstore',
+  },
+  {
+    id: 'fastify-bullmq',
+    label: '@hookinbox/fastify, Redis store + BullMQ queue (ack after enqueue)',
+    server: { kind: 'fastify-hookinbox', store: 'redis-bullmq' },
+    baseline: 'fastify-memory',
+    scheme: 'genstore',
+  },
+  {
+    id: 'express-bullmq',
+    label: '@hookinbox/express, Redis store + BullMQ queue (ack after enqueue)',
+    server: { kind: 'express-hookinbox', store: 'redis-bullmq' },
+    baseline: 'express-memory',
+    scheme: 'genstore',
+  },
+  {
+    id: 'ack-bullmq',
+    label: '@hookinbox/fastify, Redis store + BullMQ queue: ack latency',
+    server: { kind: 'fastify-hookinbox', store: 'redis-bullmq' },
+    baseline: 'fastify-memory',
+    rate: true,
     scheme: 'genstore',
   },
   {

@@ -10,6 +10,7 @@ import { createNodeMiddleware, Webhooks } from '@octokit/webhooks';
 import express from 'express';
 import Fastify from 'fastify';
 import { Redis } from 'ioredis';
+import { openBullmq } from './bullmq-queue.js';
 import { observe } from './observe.js';
 import { GENSTORE_SECRET, GITHUB_EVENT, GITHUB_PATH, GITHUB_SECRET, PATH, TOPIC } from './payload.js';
 import { openPgBoss } from './pg-boss-queue.js';
@@ -184,9 +185,15 @@ async function hookinboxServer(spec: ServerSpec): Promise<Running> {
   let store: DedupeStore;
   let redis: Redis | undefined;
   let closeStore: (() => Promise<void>) | undefined;
-  let queue: Awaited<ReturnType<typeof openPgBoss>> | undefined;
+  let queue: Awaited<ReturnType<typeof openPgBoss | typeof openBullmq>> | undefined;
   if (spec.store === 'postgres-pg-boss') {
     queue = await openPgBoss(spec.databaseUrl as string, spec.databaseSchema as string);
+    store = queue.options.store;
+    closeStore = () => queue?.close() ?? Promise.resolve();
+  } else if (spec.store === 'redis-bullmq') {
+    redis = new Redis(spec.redisUrl as string, { lazyConnect: true, maxRetriesPerRequest: 1 });
+    await redis.connect();
+    queue = await openBullmq(spec.redisUrl as string, spec.redisPrefix as string);
     store = queue.options.store;
     closeStore = () => queue?.close() ?? Promise.resolve();
   } else if (spec.store === 'redis') {
