@@ -21,12 +21,16 @@ function genstorePayload(topic: string): unknown {
   return typeof sample === 'object' && sample !== null && 'snake' in sample ? sample.snake : sample;
 }
 
-/** One authentic delivery of the block's `send` event; each call gives a new delivery id, so none is a duplicate. */
+/**
+ * One authentic delivery of the block's `send` event; none is a duplicate of another. Genstore deliveries are deduped
+ * by their signature (the body's HMAC), not their webhook id, so each gets a body of its own too.
+ */
 export function deliveryFor(send: NonNullable<CheckedBlock['send']>, geinsBody?: string): Delivery {
   if (send.platform === 'genstore') {
+    const sample = genstorePayload(send.name);
     return genstoreDelivery({
       topic: send.name,
-      payload: genstorePayload(send.name),
+      payload: typeof sample === 'object' && sample !== null ? { ...sample, packaging_check: randomUUID() } : sample,
       secret: SECRETS.GENSTORE_CLIENT_SECRET,
       webhookId: randomUUID(),
     });
