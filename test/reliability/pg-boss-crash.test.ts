@@ -151,7 +151,8 @@ describe('@hookinbox/pg-boss crash tests', () => {
 
   it("hookinbox simulate --count 1000 against two web processes and two workers, one of each SIGKILLed and restarted: given up 0, every event handled, no run twice but a killed worker's", async () => {
     const { env, runs } = await scenario(databaseUrl(), { EXPIRE_S: '3' });
-    const web = { ...env, ROLE: 'web' };
+    // A lease well inside the compressed schedule (58 s): see LEASE_MS in the fixture.
+    const web = { ...env, ROLE: 'web', LEASE_MS: '2000' };
     const worker = { ...env, ROLE: 'worker', HANDLER_MS: '30' };
     const [web1, web2, worker1] = await Promise.all([
       startQueueProcess(web),
