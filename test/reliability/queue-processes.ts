@@ -22,8 +22,17 @@ export interface QueueProcess {
 const live = new Set<QueueProcess>();
 
 /** Start a web process, a worker, or both (`ROLE`), and wait until it serves. */
-export async function startQueueProcess(env: Record<string, string>, timeoutMs = 30_000): Promise<QueueProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=source', FIXTURE], {
+export function startQueueProcess(env: Record<string, string>, timeoutMs = 30_000): Promise<QueueProcess> {
+  return startFixtureProcess(FIXTURE, env, timeoutMs);
+}
+
+/** The same for any queue fixture that speaks this protocol (the pg-boss one too). */
+export async function startFixtureProcess(
+  fixture: string,
+  env: Record<string, string>,
+  timeoutMs = 30_000,
+): Promise<QueueProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=source', fixture], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
