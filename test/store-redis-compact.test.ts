@@ -3,7 +3,7 @@ import { redisStore } from '@hookinbox/redis';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createLayout } from '../packages/redis/src/layout.js';
-import { DONE, defineScripts, EPOCH_SECONDS } from '../packages/redis/src/scripts.js';
+import { DONE, defineScripts, EPOCH_SECONDS, SWEEP_SECONDS } from '../packages/redis/src/scripts.js';
 import { deleteKeys, redisUrl, uniquePrefix } from './helpers/redis.js';
 
 // The compact layout as Redis holds it: what a user relies on is that a processed delivery is remembered for its
@@ -111,13 +111,31 @@ describe('redisStore compact layout', () => {
     await claimAndCommit(store, short, 1_000);
     await claimAndCommit(store, long, DAY);
     await sleep(2_100);
-    // The shard's sweep is due at most once an hour; make it due now, as an hour later would.
-    await client.hset(shard, 's', 0);
+    // A commit sweeps when it moves the shard's expiry across a boundary of SWEEP_SECONDS (once an hour for a shard
+    // in steady use). Here the last day's commit would not move it: bring the expiry back, as an hour later would.
+    await client.pexpire(shard, 60_000);
+    expect(60 * 1000).toBeLessThan(SWEEP_SECONDS * 1000); // so the move to a day crosses one
     await claimAndCommit(store, later, DAY);
     expect(await client.hexists(shard, digestOf(short))).toBe(0);
     expect(await client.hexists(shard, digestOf(long))).toBe(1);
     expect(await client.hexists(shard, digestOf(later))).toBe(1);
-    expect(Number(await client.hget(shard, 's'))).toBeGreaterThan(Math.floor(Date.now() / 1000) - EPOCH_SECONDS);
+    expect(await client.pttl(shard)).toBeGreaterThan(DAY - 60_000);
+  });
+
+  it('does not sweep a shard whose expiry stays within one period, and moves its expiry only forward', async () => {
+    const prefix = newPrefix('compact-no-sweep');
+    const store = redisStore({ client, keyPrefix: prefix, commandTimeoutMs: 5_000 });
+    const [short, long, later] = sameShard(prefix, 'order', 3) as [string, string, string];
+    const { shard } = createLayout(prefix).locate(short);
+    await claimAndCommit(store, long, DAY);
+    await claimAndCommit(store, short, 1_000);
+    await sleep(2_100);
+    await claimAndCommit(store, later, 1_000);
+    // The digest past its second stays until a sweep (claims read it as forgotten), and the shorter ttls left the
+    // shard's expiry at the day.
+    expect(await client.hexists(shard, digestOf(short))).toBe(1);
+    expect((await store.claim(short, 30_000)).status).toBe('claimed');
+    expect(await client.pttl(shard)).toBeGreaterThan(DAY - 60_000);
   });
 
   it('lets a shard whose deliveries have all been forgotten expire as a whole', async () => {
@@ -138,7 +156,7 @@ describe('redisStore compact layout', () => {
     const keys = sameShard(prefix, 'order', 3);
     await Promise.all(keys.map((key) => claimAndCommit(store, key, DAY)));
     const { shard } = createLayout(prefix).locate(keys[0] as string);
-    expect(await client.hlen(shard)).toBe(5); // three digests, 'm' and 's'
+    expect(await client.hlen(shard)).toBe(3); // three digests, and no field of the shard's own
     // Redis 7 calls the encoding listpack, Redis 6 ziplist: either is the compact one; a field or value over
     // hash-max-listpack-value (64 bytes) would have made it a hashtable.
     expect(await client.object('ENCODING', shard)).toMatch(/^(listpack|ziplist)$/);

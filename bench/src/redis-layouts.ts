@@ -11,7 +11,7 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createLayout } from '../../packages/redis/src/layout.js';
-import { EPOCH_SECONDS, SWEEP_SECONDS } from '../../packages/redis/src/scripts.js';
+import { EPOCH_SECONDS } from '../../packages/redis/src/scripts.js';
 
 export type LayoutName = 'keys' | 'compact';
 
@@ -76,7 +76,7 @@ async function writeKeys(pipe: MassInsert, keyPrefix: string, population: Popula
 }
 
 // What the compact commit leaves: the digest in its shard, mapped to the second its ttl ends (from EPOCH_SECONDS);
-// per shard, 'm' (the latest of those seconds, also when the shard expires) and 's' (the next sweep).
+// the shard expires at the latest of those seconds.
 async function writeCompact(pipe: MassInsert, keyPrefix: string, population: Population): Promise<void> {
   const layout = createLayout(keyPrefix);
   const now = Date.now();
@@ -87,9 +87,7 @@ async function writeCompact(pipe: MassInsert, keyPrefix: string, population: Pop
     await pipe.send('HSET', shard, digest, String(ends));
     if ((latest.get(shard) ?? 0) < ends) latest.set(shard, ends);
   }
-  const sweep = String(Math.floor(now / 1000) - EPOCH_SECONDS + SWEEP_SECONDS);
   for (const [shard, ends] of latest) {
-    await pipe.send('HSET', shard, 'm', String(ends), 's', sweep);
     await pipe.send('PEXPIREAT', shard, String((ends + EPOCH_SECONDS) * 1000));
   }
 }

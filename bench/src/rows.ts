@@ -11,8 +11,11 @@ export type ServerKind =
 
 export interface ServerSpec {
   kind: ServerKind;
-  /** Dedupe store of the hookinbox rows; `none` claims every key at once, to show what dedupe itself costs. */
-  store?: 'memory' | 'redis' | 'none' | 'postgres-pg-boss' | 'redis-bullmq';
+  /**
+   * Dedupe store of the hookinbox rows; `none` claims every key at once, to show what dedupe itself costs;
+   * `redis-before`, the Redis store as it was before the compact layout (a key each, `redis-store-before.ts`).
+   */
+  store?: 'memory' | 'redis' | 'redis-before' | 'none' | 'postgres-pg-boss' | 'redis-bullmq';
   /**
    * Provider of the hookinbox rows: `genstore` (default), or `by-hand`, which does only what the bare rows do (HMAC,
    * JSON.parse), to tell the adapter's and receiver's cost apart from the provider's.
@@ -176,6 +179,14 @@ export const ROWS: Row[] = [
     diagnostic: true,
   },
   {
+    id: 'fastify-redis-keys',
+    label: '@hookinbox/fastify, Redis store before the compact layout (a key each)',
+    server: { kind: 'fastify-hookinbox', store: 'redis-before' },
+    baseline: 'fastify-bare',
+    scheme: 'genstore',
+    diagnostic: true,
+  },
+  {
     id: 'fastify-by-hand',
     label: '@hookinbox/fastify, memory store, by-hand provider',
     server: { kind: 'fastify-hookinbox', store: 'memory', provider: 'by-hand' },
@@ -205,8 +216,9 @@ export const ROWS: Row[] = [
  * The order in which each round visits the rows (forwards, then backwards in the next round): the rows a target
  * compares run next to each other, so that a disturbance of the shared machine lasting a few seconds falls on both
  * sides of the ratio rather than on one. The plugin's memory row sits between octokit and its Redis row (the two
- * closest targets), a row from bare Fastify, and the observed row (traces and metrics on) one row further; each Express row sits beside the one it is compared with. Rows not
- * listed (the diagnostic ones) come last, in table order.
+ * closest targets), a row from bare Fastify, and the observed row (traces and metrics on) one row further; each Express row sits beside the one it is compared with. The
+ * Redis row before the compact layout, a diagnostic, follows today's when `--only` names it. Other rows not listed (the
+ * diagnostic ones) come last, in table order.
  */
 export const RUN_ORDER: readonly string[] = [
   'node-bare',
@@ -214,12 +226,17 @@ export const RUN_ORDER: readonly string[] = [
   'octokit',
   'fastify-memory',
   'fastify-redis',
+  'fastify-redis-keys',
   'fastify-observed',
   'express-redis',
   'express-memory',
   'express-bare',
   'ack-1s',
 ];
+
+/** Does the row's store live in Redis? */
+export const usesRedis = (store: ServerSpec['store']) =>
+  store === 'redis' || store === 'redis-before' || store === 'redis-bullmq';
 
 /** Where a row comes in a round. */
 export function runPosition(id: string): number {

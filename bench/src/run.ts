@@ -33,7 +33,7 @@ import {
   TOPIC,
 } from './payload.js';
 import { machine, type RowResult, renderMarkdown, renderTable, summarise, targets } from './report.js';
-import { ROWS, type Row, runPosition } from './rows.js';
+import { ROWS, type Row, runPosition, usesRedis } from './rows.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -113,7 +113,7 @@ const startLimitS = values.full ? 120 : 30;
 function startChild(row: Row): Promise<{ child: ChildProcess; port: number }> {
   const spec = { ...row.server };
   if (values.full && spec.store === 'memory') spec.prefill = true;
-  if (spec.store === 'redis' || spec.store === 'redis-bullmq') {
+  if (usesRedis(spec.store)) {
     spec.redisUrl = redisUrl;
     spec.redisPrefix = `hookinbox-bench:${runId}:${row.id}:`;
   }
@@ -257,7 +257,7 @@ async function main() {
   if (m.loadAverageOne > m.cpus * 0.5) {
     console.log(`bench: the machine is busy (load ${m.loadAverageOne.toFixed(2)}); the numbers will be noisy`);
   }
-  const needsRedis = rows.some((r) => r.server.store === 'redis' || r.server.store === 'redis-bullmq');
+  const needsRedis = rows.some((r) => usesRedis(r.server.store));
   const haveRedis = needsRedis && (await redisAnswers(redisUrl));
   if (needsRedis && !haveRedis) console.log(`bench: no Redis answers at ${redisUrl}; the Redis rows are skipped`);
 
@@ -274,7 +274,7 @@ async function main() {
   let failed = false;
   try {
     for (const row of rows) {
-      if ((row.server.store === 'redis' || row.server.store === 'redis-bullmq') && !haveRedis) {
+      if (usesRedis(row.server.store) && !haveRedis) {
         skipped.set(row.id, 'no Redis');
         continue;
       }

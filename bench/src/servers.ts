@@ -14,6 +14,7 @@ import { openBullmq } from './bullmq-queue.js';
 import { observe } from './observe.js';
 import { GENSTORE_SECRET, GITHUB_EVENT, GITHUB_PATH, GITHUB_SECRET, PATH, TOPIC } from './payload.js';
 import { openPgBoss } from './pg-boss-queue.js';
+import { redisStoreBefore } from './redis-store-before.js';
 import type { ServerSpec } from './rows.js';
 
 /** A running server under test. */
@@ -196,13 +197,14 @@ async function hookinboxServer(spec: ServerSpec): Promise<Running> {
     queue = await openBullmq(spec.redisUrl as string, spec.redisPrefix as string);
     store = queue.options.store;
     closeStore = () => queue?.close() ?? Promise.resolve();
-  } else if (spec.store === 'redis') {
+  } else if (spec.store === 'redis' || spec.store === 'redis-before') {
     const prefix = spec.redisPrefix as string;
     // The store as an app would make it from a URL: its own client (auto-pipelined). A second client deletes the
     // row's keys afterwards.
     redis = new Redis(spec.redisUrl as string, { lazyConnect: true, maxRetriesPerRequest: 1 });
     await redis.connect();
-    const own = redisStore({ url: spec.redisUrl as string, keyPrefix: prefix });
+    const options = { url: spec.redisUrl as string, keyPrefix: prefix };
+    const own = spec.store === 'redis' ? redisStore(options) : redisStoreBefore(options);
     await own.claim('bench-warm-up', 1); // connected before the load starts
     store = own;
     closeStore = () => own.close();

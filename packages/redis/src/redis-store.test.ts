@@ -14,7 +14,7 @@ function fakeClient(replies: Partial<Record<Operation, Reply>> = {}, options: { 
   const byName: Record<string, Operation> = {
     hookinboxClaimV2: 'claim',
     hookinboxClaimGetSetV2: 'claimGetSet',
-    hookinboxCommitCompactV1: 'commitCompact',
+    hookinboxCommitCompactV2: 'commitCompact',
     hookinboxCommitV1: 'commit',
     hookinboxReleaseV1: 'release',
   };

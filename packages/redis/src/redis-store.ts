@@ -177,7 +177,7 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
       // delivery keeps a key of its own, which expires to the millisecond.
       const command =
         compact && ttlMs >= 1_000
-          ? commands.hookinboxCommitCompactV1(claimKey, shard, token, digest, ttlMs)
+          ? commands.hookinboxCommitCompactV2(claimKey, shard, token, digest, ttlMs)
           : commands.hookinboxCommitV1(claimKey, token, DONE, ttlMs);
       return (await run('commit', command)) === 1;
     },

@@ -33,19 +33,22 @@ return false`;
 
 // Token-checked: a claimant whose lease expired must not mark a newer claim done. The digest is kept until the first
 // whole second at or after now + ttl, by the server's clock (one clock for every writer): forgotten no earlier than
-// its ttl and less than a second later. Once an hour at most, a commit sweeps its shard of the digests past their
-// second, so that a shard that never goes idle does not grow with the dead; an idle one expires as a whole.
+// its ttl and less than a second later. The shard expires as a whole at its latest such second; its remaining time
+// (PTTL, read before the write: -2 for a new shard) tells whether this digest moves that second, so the shard keeps
+// no field of its own and a commit that does not move it costs five commands. When the move crosses a boundary of
+// SWEEP_SECONDS (at most once a period for a shard in steady use), the shard is first swept of the digests past
+// their second, so that a shard that never goes idle does not grow with the dead; an idle one expires as a whole.
+// Fields of another length (the 'm' and 's' of the first compact commit) are never swept, nor read.
 const COMMIT_COMPACT = `if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('DEL', KEYS[1])
 local time = redis.call('TIME')
-local now = tonumber(time[1]) - ${EPOCH_SECONDS}
-local ends = math.ceil((now * 1000 + math.floor(tonumber(time[2]) / 1000) + tonumber(ARGV[3])) / 1000)
-redis.call('HSET', KEYS[2], ARGV[2], ends)
-local marks = redis.call('HMGET', KEYS[2], 'm', 's')
-if tonumber(marks[1] or 0) < ends then
-  redis.call('HSET', KEYS[2], 'm', ends)
-  redis.call('PEXPIREAT', KEYS[2], (ends + ${EPOCH_SECONDS}) * 1000)
-end
-if tonumber(marks[2] or 0) <= now then
+local nowMs = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+local ends = math.ceil((nowMs + tonumber(ARGV[3])) / 1000)
+local left = redis.call('PTTL', KEYS[2])
+redis.call('HSET', KEYS[2], ARGV[2], ends - ${EPOCH_SECONDS})
+if left >= 0 and (nowMs + left) >= ends * 1000 then return 1 end
+if left >= 0 and math.floor((nowMs + left) / ${SWEEP_SECONDS * 1000}) < math.floor(ends / ${SWEEP_SECONDS}) then
+  local now = math.floor(nowMs / 1000) - ${EPOCH_SECONDS}
   local fields = redis.call('HGETALL', KEYS[2])
   local stale = {}
   for i = 1, #fields, 2 do
@@ -53,9 +56,8 @@ if tonumber(marks[2] or 0) <= now then
     if #stale == 1000 then redis.call('HDEL', KEYS[2], unpack(stale)) stale = {} end
   end
   if #stale > 0 then redis.call('HDEL', KEYS[2], unpack(stale)) end
-  redis.call('HSET', KEYS[2], 's', now + ${SWEEP_SECONDS})
 end
-redis.call('DEL', KEYS[1])
+redis.call('PEXPIREAT', KEYS[2], ends * 1000)
 return 1`;
 
 // Token-checked, as above; the plain layout: the claim key becomes the done marker, expiring exactly with the ttl.
@@ -71,12 +73,12 @@ const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then
 end
 return 0`;
 
-// The version suffix keeps two hookinbox versions sharing one client from redefining each other's scripts: V1 claimed
-// without reading the shard.
+// The version suffix keeps two hookinbox versions sharing one client from redefining each other's scripts: claim V1
+// did not read the shard; compact commit V1 kept the shard's latest second and next sweep in fields 'm' and 's'.
 const COMMANDS = {
   hookinboxClaimV2: { numberOfKeys: 2, lua: CLAIM },
   hookinboxClaimGetSetV2: { numberOfKeys: 2, lua: CLAIM_GET_SET },
-  hookinboxCommitCompactV1: { numberOfKeys: 2, lua: COMMIT_COMPACT },
+  hookinboxCommitCompactV2: { numberOfKeys: 2, lua: COMMIT_COMPACT },
   hookinboxCommitV1: { numberOfKeys: 1, lua: COMMIT_PLAIN },
   hookinboxReleaseV1: { numberOfKeys: 1, lua: RELEASE },
 } as const;
@@ -99,7 +101,7 @@ export interface ScriptCommands {
     leaseMs: number,
     digest: string,
   ): Promise<string | null>;
-  hookinboxCommitCompactV1(
+  hookinboxCommitCompactV2(
     claimKey: string,
     shard: string,
     token: string,
