@@ -5,7 +5,7 @@ import { migrate, postgresStore } from '@hookinbox/postgres';
 import { genstoreDelivery } from '@hookinbox/testing';
 import type pg from 'pg';
 import type PgBoss from 'pg-boss';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { startBoss } from './helpers/pg-boss.js';
 import { connectTestDatabase, dropSchema, uniqueSchema } from './helpers/postgres.js';
 
@@ -19,6 +19,8 @@ let table: string;
 
 /** What the next transaction does right before pg-boss's insert: nothing, throw, or lose its connection. */
 let beforeInsert: 'nothing' | 'throw' | 'kill' = 'nothing';
+/** When set, the next done mark inside a transaction (the store's UPDATE) throws. */
+let beforeMark = false;
 /** When set, the next insert waits for this first (after calling `reached`). */
 let hold: { reached: () => void; gate: Promise<void> } | undefined;
 
@@ -42,7 +44,12 @@ const faultyPool: TransactionPool = {
 function faulty(client: pg.PoolClient): pg.PoolClient {
   const wrapper = {
     async query(...args: [any, any?]) {
-      const text = typeof args[0] === 'string' ? args[0] : '';
+      // pg-boss's insert comes as a named statement (a query config), the store's done mark too.
+      const text: string = typeof args[0] === 'string' ? args[0] : (args[0]?.text ?? '');
+      if (beforeMark && text.startsWith(`UPDATE "${schema}"`)) {
+        beforeMark = false;
+        throw new Error('injected: the done mark failed');
+      }
       if (text.includes(`${schema}.job`) && beforeInsert !== 'nothing') {
         const fault = beforeInsert;
         beforeInsert = 'nothing';
@@ -81,6 +88,7 @@ afterAll(async () => {
 beforeEach(async () => {
   table = `dedupe_${++runs}`;
   beforeInsert = 'nothing';
+  beforeMark = false;
   hold = undefined;
   await migrate(pool, { schema, table });
   queue = await pgBossQueue({ boss, schema, queueName: `tx-${runs}` });
@@ -122,6 +130,41 @@ describe('claimAndEnqueue: claim and enqueue in one PostgreSQL transaction', () 
     expect(row.rows).toEqual([{ token: null }]);
     expect(JSON.parse((await r.handle(order('t-1'))).body)).toMatchObject({ duplicate: true });
     expect(await queue.pending()).toBe(1);
+  });
+
+  it('from the second delivery on, the done mark is in the transaction: one commit, none after it', async () => {
+    const r = receiver();
+    // The first commit teaches the pair the receiver's remembered time (7 days by default).
+    expect((await r.handle(order('t-f1'))).status).toBe(200);
+    const autocommits = vi.spyOn(pool, 'query');
+    try {
+      expect((await r.handle(order('t-f2'))).status).toBe(200);
+      expect(autocommits).not.toHaveBeenCalled();
+    } finally {
+      autocommits.mockRestore();
+    }
+    const { rows } = await pool.query(
+      `SELECT token, expires_at > now() + interval '6 days' AS remembered FROM "${schema}"."${table}" WHERE key LIKE '%'`,
+    );
+    expect(rows).toEqual([
+      { token: null, remembered: true },
+      { token: null, remembered: true },
+    ]);
+    expect(await queue.pending()).toBe(2);
+    expect(JSON.parse((await r.handle(order('t-f2'))).body)).toMatchObject({ duplicate: true });
+  });
+
+  it('a failure of the done mark in the transaction leaves neither claim nor job: 503, and the resend goes through', async () => {
+    const r = receiver();
+    expect((await r.handle(order('t-m1'))).status).toBe(200);
+    beforeMark = true;
+    const refused = await r.handle(order('t-m2'));
+    expect(refused.status).toBe(503);
+    expect(beforeMark).toBe(false);
+    expect(await claims()).toBe(1);
+    expect(await queue.pending()).toBe(1);
+    expect((await r.handle(order('t-m2'))).status).toBe(200);
+    expect(await queue.pending()).toBe(2);
   });
 
   it('a failure injected between claim and enqueue leaves neither behind: 503, and the resend goes through', async () => {

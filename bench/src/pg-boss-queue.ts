@@ -8,8 +8,9 @@ import PgBoss from 'pg-boss';
  * The PostgreSQL rows' setup: the dedupe table and pg-boss in a schema of the row's own (dropped when it ends), the
  * claim and the job in one transaction, and a worker in the same process, as one app would run them.
  */
-export async function openPgBoss(url: string, schema: string) {
-  const pool = new pg.Pool({ connectionString: url, max: 20 });
+export async function openPgBoss(url: string, schema: string, poolSize = 32) {
+  // One connection per delivery in flight (the load's 32 connections): each holds one for its whole transaction.
+  const pool = new pg.Pool({ connectionString: url, max: poolSize });
   pool.on('error', () => {});
   const boss = new PgBoss({ connectionString: url, schema, max: 10, schedule: false });
   boss.on('error', (error) => process.stderr.write(`bench: pg-boss: ${error.message}\n`));

@@ -1,5 +1,6 @@
 import type { ClaimResult, DedupeStore, Dispatcher, WebhookEvent } from '@hookinbox/core';
 import type pg from 'pg';
+import { prepared } from './prepared.js';
 import type { PgBossQueue } from './queue.js';
 
 /** The store and queue's database pool: a node-postgres `Pool` (its callback form of `connect`). */
@@ -39,6 +40,12 @@ interface OpenClaim {
  * the 200. A claim that no dispatch follows in that turn (a parked delivery, a replay, a worker remembering which
  * handlers succeeded) is committed on its own straight after, or rolled back by the release that ends it first.
  *
+ * The dispatch also marks the delivery done in that transaction (a queued job is what makes it done for the
+ * platform), so the receiver's commit that follows has nothing left to write: one commit, one WAL flush, per
+ * delivery. The mark is given the remembered time (`dedupe.ttlMs`) the receiver's commits ask for, learnt from them:
+ * until the first commit, and for good once commits ask for two different times (two receivers with different
+ * `ttlMs` on one pair), the mark is written by the receiver's commit after the transaction, as a second commit.
+ *
  * @example
  * const { store, dispatcher } = claimAndEnqueue({ pool, store: postgresStore({ pool }), queue });
  * const receiver = createReceiver({ provider, store, dispatcher, deadLetters: queue });
@@ -46,6 +53,14 @@ interface OpenClaim {
 export function claimAndEnqueue(options: ClaimAndEnqueueOptions): { store: DedupeStore; dispatcher: Dispatcher } {
   const { pool, store: inner, queue } = options;
   const open = new Map<string, OpenClaim>();
+  /** Claims marked done in their dispatch's transaction: key → token, until the receiver's commit comes. */
+  const folded = new Map<string, string>();
+  /** The remembered time of the receiver's commits; undefined before the first, null once they disagree. */
+  let ttl: number | undefined | null;
+  const learn = (ttlMs: number) => {
+    if (ttl === undefined) ttl = ttlMs;
+    else if (ttl !== ttlMs) ttl = null;
+  };
 
   /** Take the open transaction of `key`'s claim, if `token` holds it (and it was not taken yet). */
   const take = (key: string, token?: string): OpenClaim | undefined => {
@@ -81,6 +96,13 @@ export function claimAndEnqueue(options: ClaimAndEnqueueOptions): { store: Dedup
       return result;
     },
     async commit(key, token, ttlMs) {
+      learn(ttlMs);
+      if (folded.get(key) === token) {
+        folded.delete(key);
+        // Marked done in the dispatch's transaction. (Asked for another remembered time, by a second receiver on this
+        // pair, the row keeps the one it got; the folding is off from now on.)
+        return true;
+      }
       const entry = take(key, token);
       if (!entry) return inner.commit(key, token, ttlMs);
       const done = await inner.commit(key, token, ttlMs, { client: entry.client }).catch((error: unknown) => {
@@ -103,14 +125,23 @@ export function claimAndEnqueue(options: ClaimAndEnqueueOptions): { store: Dedup
       const entry = take(event.id);
       // No transaction: the store failed open, or the claim was already committed on its own.
       if (!entry) return queue.dispatch(event);
-      const { client } = entry;
+      const { client, token } = entry;
+      const ttlMs = ttl;
+      let marked = false;
       try {
-        await queue.dispatch(event, { db: { executeSql: (text, values) => client.query(text, values) } });
+        await queue.dispatch(event, { db: { executeSql: (text, values) => client.query(prepared(text, values)) } });
+        if (typeof ttlMs === 'number') marked = await inner.commit(event.id, token, ttlMs, { client });
       } catch (error) {
         discard(client, error);
         throw error;
       }
       await end(client, 'COMMIT');
+      if (!marked) return;
+      // The receiver's commit follows in this turn's continuation; a mark it never asks for is dropped after it.
+      folded.set(event.id, token);
+      setImmediate(() => {
+        if (folded.get(event.id) === token) folded.delete(event.id);
+      });
     },
   };
 
