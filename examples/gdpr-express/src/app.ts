@@ -7,6 +7,7 @@ import express from 'express';
 import type { ExampleConfig } from '../../shared/src/config.js';
 import { type CreateAppOptions, createIntegration } from '../../shared/src/integration.js';
 import type { ExampleApp } from '../../shared/src/main.js';
+import { mountDashboard } from './dashboard.js';
 
 export type { CreateAppOptions };
 
@@ -32,6 +33,7 @@ export async function createApp(config: ExampleConfig, options: CreateAppOptions
       res.status(answer.status).json(answer.body);
     });
   }
+  if (integration.dashboard) await mountDashboard(app, integration.dashboard);
   app.get('/metrics', async (_req, res) => {
     const { contentType, body } = await integration.metrics.scrape();
     res.type(contentType).send(body);

@@ -4,6 +4,7 @@ import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import type { ExampleConfig } from '../../shared/src/config.js';
 import { type CreateAppOptions, createIntegration } from '../../shared/src/integration.js';
 import type { ExampleApp } from '../../shared/src/main.js';
+import { mountDashboard } from './dashboard.js';
 
 export type { CreateAppOptions };
 
@@ -40,6 +41,7 @@ export async function createApp(config: ExampleConfig, options: CreateAppOptions
       },
     });
   }
+  if (integration.dashboard) await mountDashboard(app, integration.dashboard);
   app.get('/metrics', async (_request, reply) => {
     const { contentType, body } = await integration.metrics.scrape();
     return reply.type(contentType).send(body);

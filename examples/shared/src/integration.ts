@@ -8,6 +8,7 @@ import { Redis } from 'ioredis';
 import type pg from 'pg';
 import { type AdminRoute, adminRoutes } from './admin-routes.js';
 import { type ExampleConfig, StartupError } from './config.js';
+import { createDashboard, DASHBOARD_PATH, type Dashboard } from './dashboard.js';
 import { createDatabase, type Database, type SqlClient } from './database.js';
 import { createDeadLetterTable, type DeadLetterTable } from './dead-letters.js';
 import { GEINS_BODY_TEMPLATE, registerGeinsHandlers } from './geins-handlers.js';
@@ -196,14 +197,12 @@ export async function createIntegration(config: ExampleConfig, options: Integrat
     config.adminToken && queue.kind === 'none'
       ? adminRoutes({ token: config.adminToken, table: deadLetters, receivers, logger })
       : [];
-  logger.info(
-    {},
-    queue.kind !== 'none'
-      ? `dead letters: in the ${queue.kind} queue's failed set (hookinbox dead-letters list|replay)`
-      : admin.length > 0
-        ? `dead letters: in the database; admin routes ${admin.map((r) => `${r.method} ${r.path}`).join(', ')}`
-        : 'dead letters: in the database; admin routes off (set ADMIN_TOKEN to list and replay them over HTTP)',
-  );
+  // With BullMQ, the same token opens bull-board over the queues, where a failed job (a dead letter) is retried.
+  const dashboard =
+    config.adminToken && queue.kind === 'bullmq' && config.worker !== 'only'
+      ? createDashboard(config.adminToken, queue.dashboardQueues())
+      : undefined;
+  logger.info({}, deadLettersLine(config, queue.kind, admin, dashboard));
   await queue.startWorkers(receivers);
 
   return {
@@ -216,6 +215,8 @@ export async function createIntegration(config: ExampleConfig, options: Integrat
     deadLetters,
     /** The dead-letter admin routes to mount; none without `ADMIN_TOKEN`. */
     admin,
+    /** bull-board to mount at `/admin/queues`: with `QUEUE=bullmq` and `ADMIN_TOKEN` only. */
+    dashboard,
     /** The receivers' Prometheus metrics, served at `GET /metrics`. */
     metrics,
     /**
@@ -244,3 +245,22 @@ export async function createIntegration(config: ExampleConfig, options: Integrat
 }
 
 export type Integration = Awaited<ReturnType<typeof createIntegration>>;
+
+/** The start-up line saying where dead letters are kept and how an operator reaches them. */
+function deadLettersLine(
+  config: ExampleConfig,
+  queue: ExampleConfig['queue'],
+  admin: AdminRoute[],
+  dashboard: Dashboard | undefined,
+): string {
+  if (queue === 'none') {
+    return admin.length > 0
+      ? `dead letters: in the database; admin routes ${admin.map((r) => `${r.method} ${r.path}`).join(', ')}`
+      : 'dead letters: in the database; admin routes off (set ADMIN_TOKEN to list and replay them over HTTP)';
+  }
+  const line = `dead letters: in the ${queue} queue's failed set (hookinbox dead-letters list|replay)`;
+  if (queue !== 'bullmq' || config.worker === 'only') return line;
+  return dashboard
+    ? `${line}; dashboard at ${dashboard.path}`
+    : `${line}; dashboard off (set ADMIN_TOKEN to mount bull-board at ${DASHBOARD_PATH})`;
+}

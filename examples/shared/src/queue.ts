@@ -1,3 +1,4 @@
+import type { BullmqQueue } from '@hookinbox/bullmq';
 import type { DeadLetterSink, DedupeStore, Dispatcher, Receiver } from '@hookinbox/core';
 import type pg from 'pg';
 import type { ExampleConfig } from './config.js';
@@ -26,6 +27,8 @@ export interface ExampleQueue {
   };
   /** The queue of the receiver named `name`, for its depth in `GET /metrics`; undefined without a queue. */
   depthOf(name: string): { depth(): Promise<number> } | undefined;
+  /** The BullMQ queues, for the dashboard (bull-board); none for another queue. */
+  dashboardQueues(): BullmqQueue['queue'][];
   /** Start the workers, unless `WORKER=off`. */
   startWorkers(receivers: QueuedReceivers): Promise<void>;
   /** Let running jobs finish (waiting ones stay in the queue), then close the connections. */
@@ -36,6 +39,7 @@ const inProcess: ExampleQueue = {
   kind: 'none',
   receiverOptions: () => ({}),
   depthOf: () => undefined,
+  dashboardQueues: () => [],
   startWorkers: async () => {},
   close: async () => {},
 };
@@ -82,6 +86,7 @@ async function openPgBoss(config: ExampleConfig, logger: AppLogger, postgres: Po
       const queue = queues.get(name);
       return queue ? { depth: () => queue.pending() } : undefined;
     },
+    dashboardQueues: () => [],
     receiverOptions(name) {
       const queue = queues.get(name);
       if (!queue) throw new Error(`no pg-boss queue for ${name}`);
@@ -148,6 +153,8 @@ async function openBullmq(config: ExampleConfig, logger: AppLogger): Promise<Exa
       const queue = queues.get(name);
       return queue ? { depth: () => queue.pending() } : undefined;
     },
+    // The queues the receivers use (genstore, and geins when mounted): each one's failed set holds its dead letters.
+    dashboardQueues: () => [...queues.values()].map((q) => q.queue),
     async startWorkers(receivers) {
       if (config.worker === 'off') {
         logger.info({}, 'WORKER=off: handlers run in a worker process (WORKER=only)');
