@@ -4,22 +4,23 @@
  * in the server). Beside it, the same bodies through only the bare rows' work (HMAC, compare, `JSON.parse`).
  *
  *   pnpm bench:in-process [--count 200000] [--rounds 5] [--only receiver|bare] [--full [--bound 500000]]
- *                         [--observe on|otel-no-sdk]
+ *                         [--observe on|metrics|otel-no-sdk|sdk|sdk-tracing]
  *
  * `--full` starts each round's memory store at its bound (`--bound`, default the store's own 500,000), filled with
  * other remembered deliveries, so that every delivery measured evicts one: the steady state of a busy instance.
  * `--observe on` runs the receiver with traces and metrics on (an OpenTelemetry SDK registered and a prom-client
- * registry, see `observe.ts`); `otel-no-sdk` with `createTracing()` and no SDK.
+ * registry, see `observe.ts`); the other modes take it apart (`observe.ts` says what each has).
  *
- * Times are medians over the rounds, in µs per delivery. For a figure that repeats on a noisy machine, count
- * instructions instead: `valgrind --tool=callgrind node --conditions=source --import tsx bench/src/in-process.ts
- * --count 20000 --rounds 1 --only receiver` (the total is printed as "Collected"; divide by the count).
+ * Times are medians over the rounds, in µs per delivery: wall clock, and the process's CPU time (GC threads
+ * included), which a busy machine moves less. For a figure that repeats on a noisy machine, count instructions
+ * instead: `valgrind --tool=callgrind node --conditions=source --import tsx bench/src/in-process.ts --count 20000
+ * --rounds 1 --only receiver` (the total is printed as "Collected"; divide by the count).
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { createMemoryStore, createReceiver, silentLogger } from '@hookinbox/core';
 import { genstore } from '@hookinbox/genstore';
-import { type ObserveMode, observe } from './observe.js';
+import { isObserveMode, OBSERVE_MODES, type ObserveMode, observe } from './observe.js';
 import { GENSTORE_SECRET, orderBody, PATH, SHOP_DOMAIN, signGenstore, TOPIC } from './payload.js';
 
 const { values } = parseArgs({
@@ -32,8 +33,8 @@ const { values } = parseArgs({
     observe: { type: 'string' },
   },
 });
-if (values.observe !== undefined && values.observe !== 'on' && values.observe !== 'otel-no-sdk') {
-  throw new Error('bench: --observe is on (an SDK and metrics) or otel-no-sdk');
+if (values.observe !== undefined && !isObserveMode(values.observe)) {
+  throw new Error(`bench: --observe is one of ${OBSERVE_MODES.join(', ')}`);
 }
 const observeMode = values.observe as ObserveMode | undefined;
 const count = Number(values.count);
@@ -111,15 +112,22 @@ async function bareRound(): Promise<number> {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 const kinds = values.only ? [values.only] : ['receiver', 'bare'];
 const results: Record<string, number[]> = {};
+/** CPU time of the process (GC threads included) per delivery: steadier than the wall clock on a shared machine. */
+const cpuResults: Record<string, number[]> = {};
 for (let r = 0; r < rounds; r++) {
   for (const kind of kinds) {
+    const cpu = process.cpuUsage();
     const us = kind === 'bare' ? await bareRound() : await receiverRound();
+    const used = process.cpuUsage(cpu);
     results[kind] = [...(results[kind] ?? []), us];
+    cpuResults[kind] = [...(cpuResults[kind] ?? []), (used.user + used.system) / count];
   }
 }
+const list = (xs: number[]) => xs.map((x) => x.toFixed(2)).join(', ');
 for (const kind of kinds) {
   const all = results[kind] as number[];
+  const cpu = cpuResults[kind] as number[];
   console.log(
-    `${kind.padEnd(8)} ${median(all).toFixed(2)} µs per delivery (median of ${rounds}; rounds ${all.map((x) => x.toFixed(2)).join(', ')})`,
+    `${kind.padEnd(8)} ${median(all).toFixed(2)} µs per delivery, ${median(cpu).toFixed(2)} CPU µs (medians of ${rounds}; rounds ${list(all)}; CPU ${list(cpu)})`,
   );
 }

@@ -170,11 +170,37 @@ export const ROWS: Row[] = [
     scheme: 'genstore',
     diagnostic: true,
   },
+  // Traces and metrics taken apart (issue 20): each of these against fastify-memory, and fastify-observed against
+  // fastify-sdk (the SDK registered in both, hookinbox's observers on against off).
+  {
+    id: 'fastify-metrics',
+    label: '@hookinbox/fastify, memory store, metrics only',
+    server: { kind: 'fastify-hookinbox', store: 'memory', observe: 'metrics' },
+    baseline: 'fastify-memory',
+    scheme: 'genstore',
+    diagnostic: true,
+  },
   {
     id: 'fastify-otel-no-sdk',
     label: '@hookinbox/fastify, memory store, createTracing() with no SDK',
     server: { kind: 'fastify-hookinbox', store: 'memory', observe: 'otel-no-sdk' },
     baseline: 'fastify-memory',
+    scheme: 'genstore',
+    diagnostic: true,
+  },
+  {
+    id: 'fastify-sdk',
+    label: '@hookinbox/fastify, memory store, OpenTelemetry SDK registered, traces and metrics off',
+    server: { kind: 'fastify-hookinbox', store: 'memory', observe: 'sdk' },
+    baseline: 'fastify-memory',
+    scheme: 'genstore',
+    diagnostic: true,
+  },
+  {
+    id: 'fastify-sdk-tracing',
+    label: '@hookinbox/fastify, memory store, OpenTelemetry SDK registered, traces on, metrics off',
+    server: { kind: 'fastify-hookinbox', store: 'memory', observe: 'sdk-tracing' },
+    baseline: 'fastify-sdk',
     scheme: 'genstore',
     diagnostic: true,
   },
