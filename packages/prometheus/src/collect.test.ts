@@ -65,6 +65,33 @@ describe('collectMetrics', () => {
     expect(await value(registry, 'hookinbox_queue_depth')).toBeUndefined();
   });
 
+  it('counts each event name and outcome apart, deliveries of several names interleaved', async () => {
+    const registry = new Registry();
+    const r = make();
+    collectMetrics(r, { registry });
+    r.on('thing/created', () => {});
+    r.on('thing/deleted', () => {});
+    for (let i = 0; i < 3; i++) {
+      await r.handle(delivery({ id: `i-c${i}` }));
+      await r.handle(delivery({ id: `i-d${i}`, event: 'thing/deleted' }));
+    }
+    await settle(r);
+    // Copies, once their handlers are done.
+    for (let i = 0; i < 2; i++) await r.handle(delivery({ id: `i-d${i}`, event: 'thing/deleted' }));
+    const deliveries = (event: string, outcome: string) =>
+      value(registry, 'hookinbox_deliveries_total', { provider: 'test', event, outcome });
+    expect(await deliveries('thing/created', 'acknowledged')).toBe(3);
+    expect(await deliveries('thing/deleted', 'acknowledged')).toBe(3);
+    expect(await deliveries('thing/deleted', 'duplicate')).toBe(2);
+    expect(await deliveries('thing/created', 'duplicate')).toBeUndefined();
+    expect(await value(registry, 'hookinbox_duplicates_total', { provider: 'test' })).toBe(2);
+    expect(await value(registry, 'hookinbox_ack_latency_seconds_count', { provider: 'test' })).toBe(8);
+    const handled = (event: string) =>
+      value(registry, 'hookinbox_handler_duration_seconds_count', { event, outcome: 'handled' });
+    expect(await handled('thing/created')).toBe(3);
+    expect(await handled('thing/deleted')).toBe(3);
+  });
+
   it('samples handlers in flight and the queue depth when scraped', async () => {
     const registry = new Registry();
     const r = make();

@@ -1,5 +1,6 @@
 import type { Observer, Receiver } from '@hookinbox/core';
 import type { Registry } from 'prom-client';
+import { children } from './children.js';
 import { defineMetrics, type Metrics } from './metrics.js';
 
 /** A queue whose depth is reported: `@hookinbox/bullmq`'s is `{ depth: () => queue.pending() }`. */
@@ -94,21 +95,25 @@ function stateOf(registry: Registry, prefix: string): RegistryState {
 
 /** Counts at each delivery's answer and each run's end; nothing at their start, so it returns no scope. */
 function metricsObserver(m: Metrics): Observer {
+  const deliveries = children((provider, event, outcome) => m.deliveries.labels(provider, event, outcome));
+  const ackLatency = children((provider) => m.ackLatency.labels(provider));
+  const duplicates = children((provider) => m.duplicates.labels(provider));
+  const parked = children((provider) => m.parked.labels(provider));
+  const handlerDuration = children((provider, event, outcome) => m.handlerDuration.labels(provider, event, outcome));
+  const deadLettered = children((provider, event) => m.deadLettered.labels(provider, event));
   return {
-    delivery: (start) => ({
+    delivery: ({ provider }) => ({
       end(info) {
-        const { provider } = start;
-        m.deliveries.inc({ provider, event: info.event?.name ?? '', outcome: info.outcome });
-        if (info.status < 300) m.ackLatency.observe({ provider }, info.durationMs / 1_000);
-        if (info.outcome === 'duplicate' || info.outcome === 'in-flight') m.duplicates.inc({ provider });
-        else if (info.outcome === 'parked') m.parked.inc({ provider });
+        deliveries(provider, info.event?.name ?? '', info.outcome).inc();
+        if (info.status < 300) ackLatency(provider).observe(info.durationMs / 1_000);
+        if (info.outcome === 'duplicate' || info.outcome === 'in-flight') duplicates(provider).inc();
+        else if (info.outcome === 'parked') parked(provider).inc();
       },
     }),
     run: ({ event }) => ({
       end(info) {
-        const labels = { provider: event.provider, event: event.name };
-        m.handlerDuration.observe({ ...labels, outcome: info.outcome }, info.durationMs / 1_000);
-        if (info.deadLettered) m.deadLettered.inc(labels);
+        handlerDuration(event.provider, event.name, info.outcome).observe(info.durationMs / 1_000);
+        if (info.deadLettered) deadLettered(event.provider, event.name).inc();
       },
     }),
   };
