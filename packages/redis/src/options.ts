@@ -27,7 +27,7 @@ export interface RedisStoreOptions {
   commandTimeoutMs?: number;
   /**
    * How processed deliveries are remembered (default `'compact'`):
-   * - `'compact'`: as 14-byte digests in 65,536 hashes kept in Redis's compact encoding (34 bytes a delivery
+   * - `'compact'`: as 14-byte digests in 65,536 hashes kept in Redis's compact encoding (33 bytes a delivery
    *   at a million remembered, against 161 for a key each), each forgotten within a second after its ttl;
    * - `'keys'`: as a key each, as before the compact layout (for a rolling upgrade from it, see the README).
    *
