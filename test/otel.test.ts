@@ -8,6 +8,7 @@ import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentele
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import {
+  AlwaysOffSampler,
   BasicTracerProvider,
   InMemorySpanExporter,
   type ReadableSpan,
@@ -262,5 +263,42 @@ describe('traces across a queue', () => {
     ]);
     // The handler ran inside the process span: its own spans would be the run's children.
     expect(handled).toEqual([process?.spanContext().spanId]);
+  });
+});
+
+describe('traces sampled out', () => {
+  it('records nothing, and still carries the trace context, not sampled, to the handlers and a queued job', async () => {
+    const offExporter = new InMemorySpanExporter();
+    const off = new BasicTracerProvider({
+      sampler: new AlwaysOffSampler(),
+      spanProcessors: [new SimpleSpanProcessor(offExporter)],
+    });
+    const jobs: QueueJob[] = [];
+    const queued = createReceiver({
+      provider: testProvider(),
+      logger: captureLogger().logger,
+      dispatcher: { dispatch: (event) => void jobs.push(eventJob(event)) },
+    });
+    queued.observe(createTracing({ tracerProvider: off }));
+    queued.on('thing/created', () => {});
+    expect((await queued.handle(delivery({ id: 'd-off-1' }))).status).toBe(200);
+    expect(jobs[0]).toMatchObject({
+      kind: 'event',
+      trace: { traceparent: expect.stringMatching(/^00-\w{32}-\w{16}-00$/) },
+    });
+
+    const seen: { traceId?: string; recording?: boolean }[] = [];
+    const offOnly = createReceiver({ provider: testProvider(), logger: captureLogger().logger });
+    offOnly.observe(createTracing({ tracerProvider: off }));
+    offOnly.on('thing/created', () => {
+      const span = trace.getActiveSpan();
+      seen.push({ traceId: span?.spanContext().traceId, recording: span?.isRecording() });
+    });
+    expect((await offOnly.handle(delivery({ id: 'd-off-2' }))).status).toBe(200);
+    await sleep(20);
+    expect(seen).toEqual([{ traceId: expect.stringMatching(/^[0-9a-f]{32}$/), recording: false }]);
+    expect(offExporter.getFinishedSpans()).toHaveLength(0);
+    expect(exporter.getFinishedSpans()).toHaveLength(0);
+    await off.shutdown();
   });
 });

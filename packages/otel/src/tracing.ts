@@ -9,7 +9,6 @@ import type {
   TraceCarrier,
 } from '@hookinbox/core';
 import {
-  type Attributes,
   type Context,
   context,
   isSpanContextValid,
@@ -77,22 +76,24 @@ class DeliveryTrace implements DeliveryObservation {
 
   end(info: DeliveryEnd): void {
     const { span } = this;
-    const attributes: Attributes = { [ATTR.outcome]: info.outcome };
-    if (info.event) {
-      attributes[ATTR.eventName] = info.event.name;
-      attributes[ATTR.deliveryId] = info.event.id;
-    }
-    if (!this.own) {
-      span.setAttributes(attributes);
+    // Sampled out: nothing to record (and no attribute to build); our own span still ends.
+    if (!span.isRecording()) {
+      if (this.own) span.end();
       return;
     }
-    attributes[ATTR.httpStatus] = info.status;
+    // One attribute at a time: `setAttributes` would cost an object and its entries per delivery.
+    span.setAttribute(ATTR.outcome, info.outcome);
+    if (info.event) {
+      span.setAttribute(ATTR.eventName, info.event.name);
+      span.setAttribute(ATTR.deliveryId, info.event.id);
+    }
+    if (!this.own) return;
+    span.setAttribute(ATTR.httpStatus, info.status);
     if (info.status >= 500) {
       // The HTTP conventions: a 5xx is the server's error, a 4xx the client's (left unset on a server span).
-      attributes[ATTR.errorType] = String(info.status);
+      span.setAttribute(ATTR.errorType, String(info.status));
       span.setStatus({ code: SpanStatusCode.ERROR });
     }
-    span.setAttributes(attributes);
     span.end();
   }
 }
@@ -101,25 +102,27 @@ function traceDelivery(tracer: Tracer, start: DeliveryStart): DeliveryTrace | un
   const active = context.active();
   const framework = trace.getSpan(active);
   if (framework && isSpanContextValid(framework.spanContext())) {
-    framework.setAttribute(ATTR.provider, start.provider);
+    if (framework.isRecording()) framework.setAttribute(ATTR.provider, start.provider);
     return new DeliveryTrace(framework, active, false);
   }
   // A sender that traces its deliveries: our span continues its trace.
   const parent = start.headers ? propagation.extract(active, start.headers) : active;
   const method = httpMethod(start.method);
   const span = tracer.startSpan(method, { kind: SpanKind.SERVER }, parent);
-  // No SDK: the API's span is invalid and records nothing; stop here, before any attribute is built.
-  if (!isSpanContextValid(span.spanContext())) return undefined;
-  const attributes: Attributes = {
-    [ATTR.httpMethod]: method,
-    [ATTR.urlPath]: pathOf(start.url),
-    // The core sees no socket: the scheme a proxy reports, else plain HTTP.
-    [ATTR.urlScheme]: firstHeader(start.headers?.['x-forwarded-proto']) === 'https' ? 'https' : 'http',
-    [ATTR.provider]: start.provider,
-  };
+  if (!span.isRecording()) {
+    // No SDK: the API's span is invalid and records nothing; stop here, before any attribute is built. Sampled out:
+    // nothing to record, but the span's context still travels (to the run, to a queued job) with its sampled flag.
+    if (!isSpanContextValid(span.spanContext())) return undefined;
+    return new DeliveryTrace(span, trace.setSpan(parent, span), true);
+  }
+  span.setAttribute(ATTR.httpMethod, method);
+  span.setAttribute(ATTR.urlPath, pathOf(start.url));
+  // The core sees no socket: the scheme a proxy reports, else plain HTTP.
+  const scheme = firstHeader(start.headers?.['x-forwarded-proto']) === 'https' ? 'https' : 'http';
+  span.setAttribute(ATTR.urlScheme, scheme);
+  span.setAttribute(ATTR.provider, start.provider);
   const agent = firstHeader(start.headers?.['user-agent']);
-  if (agent) attributes[ATTR.userAgent] = agent;
-  span.setAttributes(attributes);
+  if (agent) span.setAttribute(ATTR.userAgent, agent);
   return new DeliveryTrace(span, trace.setSpan(parent, span), true);
 }
 
@@ -135,6 +138,10 @@ class RunTrace implements RunObservation {
 
   end(info: RunEnd): void {
     const { span } = this;
+    if (!span.isRecording()) {
+      span.end();
+      return;
+    }
     for (const failure of info.failures) {
       span.addEvent(HANDLER_FAILED_EVENT, {
         [ATTR.handler]: failure.pattern,
@@ -160,27 +167,29 @@ class RunTrace implements RunObservation {
 function traceRun(tracer: Tracer, start: RunStart): RunTrace | undefined {
   const { event } = start;
   let parent = context.active();
-  const links: Link[] = [];
+  let links: Link[] | undefined;
   if (start.delivery instanceof DeliveryTrace) {
     parent = start.delivery.context;
-    links.push({ context: start.delivery.span.spanContext() });
+    links = [{ context: start.delivery.span.spanContext() }];
   } else if (start.trace) {
     const origin = trace.getSpanContext(propagation.extract(ROOT_CONTEXT, start.trace));
-    if (origin && isSpanContextValid(origin)) links.push({ context: origin });
+    if (origin && isSpanContextValid(origin)) links = [{ context: origin }];
   }
   const span = tracer.startSpan(`process ${event.name}`, { kind: SpanKind.CONSUMER, links }, parent);
-  if (!isSpanContextValid(span.spanContext())) return undefined;
-  span.setAttributes({
-    [ATTR.messagingSystem]: event.provider,
-    [ATTR.messagingOperationType]: 'process',
-    [ATTR.messagingOperationName]: 'process',
-    [ATTR.messagingDestination]: event.name,
-    [ATTR.messagingMessageId]: event.id,
-    [ATTR.provider]: event.provider,
-    [ATTR.eventName]: event.name,
-    [ATTR.deliveryId]: event.id,
-    [ATTR.attempt]: start.attempt,
-  });
+  if (!span.isRecording()) {
+    // As for a delivery: no SDK, nothing at all; sampled out, only the context, for the handlers' own spans.
+    if (!isSpanContextValid(span.spanContext())) return undefined;
+    return new RunTrace(span, trace.setSpan(parent, span));
+  }
+  span.setAttribute(ATTR.messagingSystem, event.provider);
+  span.setAttribute(ATTR.messagingOperationType, 'process');
+  span.setAttribute(ATTR.messagingOperationName, 'process');
+  span.setAttribute(ATTR.messagingDestination, event.name);
+  span.setAttribute(ATTR.messagingMessageId, event.id);
+  span.setAttribute(ATTR.provider, event.provider);
+  span.setAttribute(ATTR.eventName, event.name);
+  span.setAttribute(ATTR.deliveryId, event.id);
+  span.setAttribute(ATTR.attempt, start.attempt);
   return new RunTrace(span, trace.setSpan(parent, span));
 }
 
