@@ -43,6 +43,10 @@ function registerSdk(): void {
   trace.setGlobalTracerProvider(sdk);
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+  // Node's AsyncLocalStorage starts its async hooks (a cost on every promise and async step of the process, from
+  // then on) at its first run(). In an app with an SDK that is the first request its HTTP instrumentation wraps;
+  // here no instrumentation runs, so start them now, or the `sdk` row would not pay what an app with the SDK pays.
+  context.with(context.active(), () => undefined);
 }
 
 export function observe(receiver: Receiver<any, any, any>, mode: ObserveMode) {

@@ -347,7 +347,7 @@ async function main() {
     console.log('');
     console.log('Targets (ratios from this run):');
     for (const c of checks) {
-      console.log(`  ${c.met ? 'met   ' : 'MISSED'} ${c.text}`);
+      console.log(`  ${c.info ? 'info  ' : c.met ? 'met   ' : 'MISSED'} ${c.text}`);
       if (c.rounds) console.log(`         ${c.rounds}`);
     }
   }
