@@ -38,14 +38,16 @@ return false`;
 // no field of its own and a commit that does not move it costs five commands. When the move crosses a boundary of
 // SWEEP_SECONDS (at most once a period for a shard in steady use), the shard is first swept of the digests past
 // their second, so that a shard that never goes idle does not grow with the dead; an idle one expires as a whole.
-// Fields of another length (the 'm' and 's' of the first compact commit) are never swept, nor read.
+// Fields of another length (the 'm' and 's' of the first compact commit) are never swept, nor read. Numbers go to
+// redis.call as strings made with '%d': Redis 7.0 formats a Lua number argument with "%.17g", about 3,000
+// instructions each under callgrind.
 const COMMIT_COMPACT = `if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
 redis.call('DEL', KEYS[1])
 local time = redis.call('TIME')
 local nowMs = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
 local ends = math.ceil((nowMs + tonumber(ARGV[3])) / 1000)
 local left = redis.call('PTTL', KEYS[2])
-redis.call('HSET', KEYS[2], ARGV[2], ends - ${EPOCH_SECONDS})
+redis.call('HSET', KEYS[2], ARGV[2], string.format('%d', ends - ${EPOCH_SECONDS}))
 if left >= 0 and (nowMs + left) >= ends * 1000 then return 1 end
 if left >= 0 and math.floor((nowMs + left) / ${SWEEP_SECONDS * 1000}) < math.floor(ends / ${SWEEP_SECONDS}) then
   local now = math.floor(nowMs / 1000) - ${EPOCH_SECONDS}
@@ -57,7 +59,7 @@ if left >= 0 and math.floor((nowMs + left) / ${SWEEP_SECONDS * 1000}) < math.flo
   end
   if #stale > 0 then redis.call('HDEL', KEYS[2], unpack(stale)) end
 end
-redis.call('PEXPIREAT', KEYS[2], ends * 1000)
+redis.call('PEXPIREAT', KEYS[2], string.format('%d', ends * 1000))
 return 1`;
 
 // Token-checked, as above; the plain layout: the claim key becomes the done marker, expiring exactly with the ttl.
