@@ -14,7 +14,7 @@ export async function mountDashboard(app: express.Express, dashboard: Dashboard)
   app.use(
     dashboard.path,
     (req, res, next) => {
-      const refused = dashboard.refuse(req.headers.authorization);
+      const refused = dashboard.refuse(req);
       if (!refused) return next();
       res.status(refused.status).set(refused.headers).json(refused.body);
     },

@@ -15,7 +15,7 @@ export async function mountDashboard(app: FastifyInstance, dashboard: Dashboard)
   await app.register(
     async (scope) => {
       scope.addHook('onRequest', async (request, reply) => {
-        const refused = dashboard.refuse(request.headers.authorization);
+        const refused = dashboard.refuse(request);
         if (refused) return reply.code(refused.status).headers(refused.headers).send(refused.body);
       });
       await scope.register(serverAdapter.registerPlugin());

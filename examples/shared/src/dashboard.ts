@@ -12,16 +12,22 @@ export interface Dashboard {
   path: typeof DASHBOARD_PATH;
   queues: Queue[];
   /**
-   * Undefined when the request may pass; otherwise the 401 to answer. The same check for every request under the
+   * Undefined when the request may pass; otherwise the answer to give. The same check for every request under the
    * path: the page, its scripts and its API.
    */
-  refuse(authorization: string | undefined): DashboardRefusal | undefined;
+  refuse(request: DashboardRequest): DashboardRefusal | undefined;
+}
+
+/** What the check reads of a request; each framework passes its own headers. */
+export interface DashboardRequest {
+  method: string;
+  headers: { authorization?: string | undefined; 'sec-fetch-site'?: string | string[] | undefined };
 }
 
 export interface DashboardRefusal {
-  status: 401;
+  status: 401 | 403;
   headers: Record<string, string>;
-  body: { error: { code: 'unauthorized'; message: string } };
+  body: { error: { code: 'unauthorized' | 'cross_site'; message: string } };
 }
 
 // The challenge makes a browser ask for a user name and password; the JSON body is for scripts.
@@ -35,6 +41,16 @@ const REFUSAL: DashboardRefusal = {
     },
   },
 };
+
+// A browser sends Basic credentials it has kept with any request to the site, also one another site's page makes: a
+// change (retry, remove, add) must come from the dashboard's own pages. Browsers say where a request comes from in
+// Sec-Fetch-Site; clients that are not browsers send none.
+const CROSS_SITE: DashboardRefusal = {
+  status: 403,
+  headers: { 'cache-control': 'no-store' },
+  body: { error: { code: 'cross_site', message: 'the dashboard takes changes only from its own pages' } },
+};
+const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
  * The secret an Authorization header carries: the token of `Bearer <token>`, or the password of `Basic
@@ -56,9 +72,12 @@ export function createDashboard(token: string, queues: Queue[]): Dashboard {
   return {
     path: DASHBOARD_PATH,
     queues,
-    refuse(authorization) {
-      const secret = presentedSecret(authorization);
-      return secret !== undefined && safeEqual(secret, token) ? undefined : REFUSAL;
+    refuse({ method, headers }) {
+      const secret = presentedSecret(headers.authorization);
+      if (secret === undefined || !safeEqual(secret, token)) return REFUSAL;
+      const site = headers['sec-fetch-site'];
+      if (!READS.has(method.toUpperCase()) && site !== undefined && site !== 'same-origin') return CROSS_SITE;
+      return undefined;
     },
   };
 }
