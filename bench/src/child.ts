@@ -11,7 +11,7 @@ export type ChildMessage =
   | { type: 'failed'; message: string }
   | { type: 'marked' }
   /** CPU time this process spent (user + system) and requests it answered since the last `mark`. */
-  | { type: 'report'; cpuMicros: number; requests: number }
+  | { type: 'report'; cpuMicros: number; requests: number; workerCpuMicros?: number }
   | { type: 'stopped' };
 
 const send = (message: ChildMessage) =>
@@ -26,6 +26,7 @@ try {
   const running = await startServer(spec);
   // Counted from the end of the warm-up, so the CPU per request excludes start-up and JIT compilation.
   let cpuAtMark = process.cpuUsage();
+  let workerCpuAtMark = (await running.workerCpuMicros?.()) ?? 0;
   let requestsAtMark = 0;
   let requests = 0;
   running.server.on('request', () => {
@@ -34,11 +35,18 @@ try {
   process.on('message', async (message: { type?: string }) => {
     if (message?.type === 'mark') {
       cpuAtMark = process.cpuUsage();
+      workerCpuAtMark = (await running.workerCpuMicros?.()) ?? 0;
       requestsAtMark = requests;
       await send({ type: 'marked' });
     } else if (message?.type === 'report') {
       const cpu = process.cpuUsage(cpuAtMark);
-      await send({ type: 'report', cpuMicros: cpu.user + cpu.system, requests: requests - requestsAtMark });
+      const worker = await running.workerCpuMicros?.();
+      await send({
+        type: 'report',
+        cpuMicros: cpu.user + cpu.system,
+        requests: requests - requestsAtMark,
+        ...(worker === undefined ? {} : { workerCpuMicros: worker - workerCpuAtMark }),
+      });
     } else if (message?.type === 'stop') {
       // A profile covers the whole process: its reader needs every request, warm-up included.
       if (process.execArgv.includes('--cpu-prof')) process.stderr.write(`bench: ${requests} requests in all\n`);

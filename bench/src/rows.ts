@@ -36,6 +36,11 @@ export interface ServerSpec {
   databaseSchema?: string;
   /** Traces and metrics (see `observe.ts`); the Fastify row then also serves `GET /metrics`. Default: none. */
   observe?: ObserveMode;
+  /**
+   * Where the BullMQ rows run their worker: in the server's process, or in a process of its own started by it (as an
+   * app runs `WORKER=off` web processes beside `WORKER=only` ones). Default: in the server's process.
+   */
+  worker?: 'in-process' | 'process';
 }
 
 export interface Row {
@@ -47,6 +52,8 @@ export interface Row {
   baseline: string;
   /** A latency row, sent at the fixed rate of `--rate`; throughput rows send as fast as they can. */
   rate?: boolean;
+  /** A latency row's own fixed rate (deliveries a second), when its target names one: `--rate` does not change it. */
+  fixedRate?: number;
   /** Which signing scheme and headers the load uses. */
   scheme: 'genstore' | 'github';
   /** A row that explains another; run only when `--only` names it. */
@@ -138,6 +145,8 @@ export const ROWS: Row[] = [
     server: { kind: 'fastify-hookinbox', store: 'redis-bullmq' },
     baseline: 'fastify-memory',
     rate: true,
+    // Issue 17 names the rate of its target.
+    fixedRate: 1_000,
     scheme: 'genstore',
   },
   {
@@ -169,6 +178,24 @@ export const ROWS: Row[] = [
     baseline: 'fastify-memory',
     rate: true,
     scheme: 'genstore',
+  },
+  {
+    id: 'fastify-bullmq-worker-process',
+    label: '@hookinbox/fastify, Redis store + BullMQ queue (ack after enqueue), worker in a process of its own',
+    server: { kind: 'fastify-hookinbox', store: 'redis-bullmq', worker: 'process' },
+    baseline: 'fastify-memory',
+    scheme: 'genstore',
+    diagnostic: true,
+  },
+  {
+    id: 'ack-bullmq-worker-process',
+    label: '@hookinbox/fastify, Redis store + BullMQ queue, worker in a process of its own: ack latency',
+    server: { kind: 'fastify-hookinbox', store: 'redis-bullmq', worker: 'process' },
+    baseline: 'fastify-memory',
+    rate: true,
+    fixedRate: 1_000,
+    scheme: 'genstore',
+    diagnostic: true,
   },
   {
     id: 'fastify-no-store',

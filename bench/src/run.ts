@@ -88,8 +88,11 @@ const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const databaseUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const runId = randomBytes(4).toString('hex');
 const profileDir = resolve(here, '..', '.profiles');
-/** The fixed rate of the latency row; lower in a smoke run, which only checks that it answers. */
+/** The fixed rate of the latency rows; lower in a smoke run, which only checks that they answer. */
 const latencyRate = smoke ? Math.min(rate, 50) : rate;
+/** A latency row's rate: its own when its target names one (issue 17's 1,000 deliveries/s), else `--rate`. */
+const rateOf = (row: Row) =>
+  row.fixedRate === undefined ? latencyRate : smoke ? Math.min(row.fixedRate, 50) : row.fixedRate;
 
 /** Does a Redis answer PING at the URL's host and port? Checked once, so the Redis rows can be skipped cleanly. */
 function redisAnswers(url: string): Promise<boolean> {
@@ -239,13 +242,15 @@ interface Live {
   /** 2xx req/s of each round, in round order. */
   roundRps: number[];
   cpuMicros: number;
+  /** CPU time of the row's worker process, when it has one. */
+  workerCpuMicros: number | undefined;
   cpuRequests: number;
 }
 
 function load(live: Live, seconds: number): Promise<Measured> {
   const path = live.row.scheme === 'github' ? GITHUB_PATH : PATH;
   const common = { port: live.port, path, seconds, next: live.next };
-  return live.row.rate ? paced({ ...common, rate: latencyRate }) : closedLoop({ ...common, connections });
+  return live.row.rate ? paced({ ...common, rate: rateOf(live.row) }) : closedLoop({ ...common, connections });
 }
 
 async function main() {
@@ -289,6 +294,7 @@ async function main() {
           measured: { seconds: 0, ok: 0, non2xx: 0, errors: 0, latencies: [] },
           roundRps: [],
           cpuMicros: 0,
+          workerCpuMicros: undefined,
           cpuRequests: 0,
         };
         if (warmup > 0) await load(entry, warmup);
@@ -314,6 +320,9 @@ async function main() {
         entry.measured.errors += measured.errors;
         for (const latency of measured.latencies) entry.measured.latencies.push(latency);
         entry.cpuMicros += report.cpuMicros;
+        if (report.workerCpuMicros !== undefined) {
+          entry.workerCpuMicros = (entry.workerCpuMicros ?? 0) + report.workerCpuMicros;
+        }
         entry.cpuRequests += report.requests;
         entry.roundRps.push(measured.seconds > 0 ? measured.ok / measured.seconds : 0);
         console.log(
@@ -334,7 +343,10 @@ async function main() {
       entry.measured,
       entry.cpuRequests > 0 ? entry.cpuMicros / entry.cpuRequests : undefined,
     );
-    if (row.rate) result.offeredRate = latencyRate;
+    if (row.rate) result.offeredRate = rateOf(row);
+    if (entry.workerCpuMicros !== undefined && entry.cpuRequests > 0) {
+      result.workerCpuMicrosPerRequest = entry.workerCpuMicros / entry.cpuRequests;
+    }
     result.roundRps = entry.roundRps;
     if (entry.measured.ok === 0) failed = true;
     return result;

@@ -22,6 +22,8 @@ export interface Running {
   port: number;
   /** The HTTP server, whose `request` events the child counts. */
   server: Server;
+  /** CPU time of a worker process the server started (the BullMQ rows' `worker: 'process'`), in microseconds. */
+  workerCpuMicros?: () => Promise<number | undefined>;
   close(): Promise<void>;
 }
 
@@ -194,7 +196,7 @@ async function hookinboxServer(spec: ServerSpec): Promise<Running> {
   } else if (spec.store === 'redis-bullmq') {
     redis = new Redis(spec.redisUrl as string, { lazyConnect: true, maxRetriesPerRequest: 1 });
     await redis.connect();
-    queue = await openBullmq(spec.redisUrl as string, spec.redisPrefix as string);
+    queue = await openBullmq(spec.redisUrl as string, spec.redisPrefix as string, spec.worker);
     store = queue.options.store;
     closeStore = () => queue?.close() ?? Promise.resolve();
   } else if (spec.store === 'redis' || spec.store === 'redis-before') {
@@ -241,8 +243,9 @@ async function hookinboxServer(spec: ServerSpec): Promise<Running> {
       await deletePrefix(redis, spec.redisPrefix as string);
       await redis.quit();
     }
-    if (handled === 0) process.stderr.write('bench: no delivery reached the handler\n');
+    if (handled === 0 && spec.worker !== 'process') process.stderr.write('bench: no delivery reached the handler\n');
   };
+  const workerCpuMicros = queue && 'workerCpuMicros' in queue ? queue.workerCpuMicros : undefined;
 
   if (spec.kind === 'fastify-hookinbox') {
     const app = Fastify({ logger: false });
@@ -254,6 +257,7 @@ async function hookinboxServer(spec: ServerSpec): Promise<Running> {
     return {
       port: (app.server.address() as AddressInfo).port,
       server: app.server,
+      ...(workerCpuMicros ? { workerCpuMicros } : {}),
       close: async () => {
         await app.close();
         await cleanup();
@@ -267,6 +271,7 @@ async function hookinboxServer(spec: ServerSpec): Promise<Running> {
   return {
     port,
     server,
+    ...(workerCpuMicros ? { workerCpuMicros } : {}),
     close: async () => {
       await closeServer(server);
       await cleanup();
