@@ -1,4 +1,5 @@
 import { createHash, createHmac, type Hash } from 'node:crypto';
+import type { LoadRequest } from './load.js';
 
 /** The client secret every Genstore row signs and verifies with. */
 export const GENSTORE_SECRET = 'bench-genstore-client-secret-0123456789abcdef';
@@ -144,4 +145,18 @@ export function buildPool(size: number, scheme: SignatureScheme): SignedBody[] {
     throw new Error('bench: the resumed HMAC differs from createHmac');
   }
   return pool;
+}
+
+/** A signed delivery as Genstore sends it (the headers of every Genstore row), with `id` as its webhook id. */
+export function genstoreRequest(signed: { body: Buffer; signature: string }, id: string): LoadRequest {
+  return {
+    headers: {
+      'content-type': 'application/json',
+      'x-genstore-topic': TOPIC,
+      'x-genstore-hmac-sha256': signed.signature,
+      'x-genstore-shop-domain': SHOP_DOMAIN,
+      'x-genstore-webhook-id': id,
+    },
+    body: signed.body,
+  };
 }

@@ -18,7 +18,7 @@ import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import type { ChildMessage } from './child.js';
 import { type LoadRequest, paced, percentile } from './load.js';
-import { buildPool, GENSTORE_SIGNATURE, PATH, SHOP_DOMAIN, TOPIC } from './payload.js';
+import { buildPool, GENSTORE_SIGNATURE, genstoreRequest, PATH } from './payload.js';
 import { ROWS } from './rows.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -72,16 +72,7 @@ function delivery(tag: string, n: number): LoadRequest {
   const id = `${runId}-${tag}-${n}`;
   const signed = pool[n % pool.length]?.distinct(id);
   if (!signed) throw new Error('bench: empty pool');
-  return {
-    headers: {
-      'content-type': 'application/json',
-      'x-genstore-topic': TOPIC,
-      'x-genstore-hmac-sha256': signed.signature,
-      'x-genstore-shop-domain': SHOP_DOMAIN,
-      'x-genstore-webhook-id': id,
-    },
-    body: signed.body,
-  };
+  return genstoreRequest(signed, id);
 }
 
 /** `total` deliveries at `perSecond`, evenly paced; resolves with the number answered 2xx and the p50 and p99. */

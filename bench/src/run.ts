@@ -27,10 +27,9 @@ import {
   GITHUB_PATH,
   GITHUB_SECRET,
   GITHUB_SIGNATURE,
+  genstoreRequest,
   PATH,
-  SHOP_DOMAIN,
   type SignedBody,
-  TOPIC,
 } from './payload.js';
 import { machine, type RowResult, renderMarkdown, renderTable, summarise, targets } from './report.js';
 import { ROWS, type Row, runPosition, usesRedis } from './rows.js';
@@ -219,17 +218,7 @@ function requests(row: Row, pool: SignedBody[]): () => LoadRequest {
   }
   return () => {
     const n = seq++;
-    const signed = (pool[n % pool.length] as SignedBody).distinct(prefix + n);
-    return {
-      headers: {
-        'content-type': 'application/json',
-        'x-genstore-topic': TOPIC,
-        'x-genstore-hmac-sha256': signed.signature,
-        'x-genstore-shop-domain': SHOP_DOMAIN,
-        'x-genstore-webhook-id': prefix + n,
-      },
-      body: signed.body,
-    };
+    return genstoreRequest((pool[n % pool.length] as SignedBody).distinct(prefix + n), prefix + n);
   };
 }
 

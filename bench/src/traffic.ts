@@ -17,7 +17,7 @@ import { Resvg } from '@resvg/resvg-js';
 import { type Phase, renderChart } from './chart.js';
 import type { ChildMessage } from './child.js';
 import { closedLoop, type LoadRequest, paced } from './load.js';
-import { buildPool, GENSTORE_SIGNATURE, PATH, SHOP_DOMAIN, type SignedBody, TOPIC } from './payload.js';
+import { buildPool, GENSTORE_SIGNATURE, genstoreRequest, PATH, type SignedBody } from './payload.js';
 import type { ServerSpec } from './rows.js';
 import { type Interval, interval, parseScrape, type Scrape } from './scrape.js';
 
@@ -71,17 +71,7 @@ function requests(pool: SignedBody[]): () => LoadRequest {
   let n = 0;
   return () => {
     const id = `traffic-${n}`;
-    const signed = (pool[n++ % pool.length] as SignedBody).distinct(id);
-    return {
-      headers: {
-        'content-type': 'application/json',
-        'x-genstore-topic': TOPIC,
-        'x-genstore-hmac-sha256': signed.signature,
-        'x-genstore-shop-domain': SHOP_DOMAIN,
-        'x-genstore-webhook-id': id,
-      },
-      body: signed.body,
-    };
+    return genstoreRequest((pool[n++ % pool.length] as SignedBody).distinct(id), id);
   };
 }
 
