@@ -4,7 +4,10 @@
  *
  *   pnpm bench [--duration 10] [--rounds 5] [--warmup 2] [--connections 32] [--rate 200] [--pool 65536]
  *              [--only fastify-bare,fastify-memory] [--diagnostics] [--full] [--smoke] [--cpu-prof]
- *              [--json out.json] [--markdown out.md]
+ *              [--json out.json] [--markdown out.md] [--source]
+ *
+ * The servers run the built packages, as an installed app does (`built.ts` builds them first when the source is newer,
+ * and says why the source is not measured); `--source` runs the TypeScript source through tsx instead.
  *
  * Every server is started and warmed up first; then each row gets `--duration` seconds of load in all, split into
  * `--rounds` rounds that visit the rows in turn (forwards, then backwards). A change in the machine's background
@@ -18,6 +21,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Webhooks } from '@octokit/webhooks';
+import { ensureBuilt, serverExecArgv } from './built.js';
 import type { ChildMessage } from './child.js';
 import { closedLoop, type LoadRequest, type Measured, paced } from './load.js';
 import {
@@ -51,6 +55,7 @@ const { values } = parseArgs({
     'cpu-prof': { type: 'boolean', default: false },
     json: { type: 'string' },
     markdown: { type: 'string' },
+    source: { type: 'boolean', default: false },
   },
 });
 
@@ -82,6 +87,8 @@ if (values.only) {
   }
   rows = ROWS.filter((r) => wanted.includes(r.id));
 }
+
+if (!values.source) ensureBuilt();
 
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const databaseUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -123,7 +130,7 @@ function startChild(row: Row): Promise<{ child: ChildProcess; port: number }> {
     spec.databaseUrl = databaseUrl;
     spec.databaseSchema = `hookinbox_bench_${runId}_${row.id.replace(/-/g, '_')}`;
   }
-  const execArgv = [...process.execArgv];
+  const execArgv = serverExecArgv(values.source === true);
   if (values['cpu-prof']) {
     // One folder per row: the module loader's worker thread writes a profile of its own beside the main thread's.
     const dir = join(profileDir, `${row.id}-${runId}`);

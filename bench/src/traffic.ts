@@ -5,7 +5,7 @@
  * `hookinbox_deliveries_total`, the acknowledgement latency (mean and p99, as PromQL's `histogram_quantile` reads
  * it) from `hookinbox_ack_latency_seconds`. Writes `bench/traffic.png` (and the SVG it is rendered from).
  *
- *   pnpm bench:traffic [--rates 500,1000,2000,max] [--step 6] [--out bench/traffic.png]
+ *   pnpm bench:traffic [--rates 500,1000,2000,max] [--step 6] [--out bench/traffic.png] [--source]
  */
 import { fork } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
@@ -14,6 +14,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Resvg } from '@resvg/resvg-js';
+import { ensureBuilt, serverExecArgv } from './built.js';
 import { type Phase, renderChart } from './chart.js';
 import type { ChildMessage } from './child.js';
 import { closedLoop, type LoadRequest, paced } from './load.js';
@@ -28,14 +29,17 @@ const { values } = parseArgs({
     step: { type: 'string', default: '6' },
     connections: { type: 'string', default: '32' },
     out: { type: 'string', default: join(here, '..', 'traffic.png') },
+    source: { type: 'boolean', default: false },
   },
 });
+// The server runs the built packages, as in `pnpm bench` (built.ts says why).
+if (!values.source) ensureBuilt();
 const steps = (values.rates as string).split(',').map((r) => (r === 'max' ? 'max' : Number(r)));
 const stepSeconds = Number(values.step);
 
 function startChild(spec: ServerSpec): Promise<{ port: number; stop(): Promise<void> }> {
   const child = fork(join(here, 'child.ts'), [JSON.stringify(spec)], {
-    execArgv: process.execArgv,
+    execArgv: serverExecArgv(values.source === true),
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const stop = () =>
