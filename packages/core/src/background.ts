@@ -25,7 +25,7 @@ export class BackgroundRuns {
 
   /** The runtime's `waitUntil`, when the delivery came with one, is handed a promise that settles once it is done. */
   schedule(ctx: DeliveryContext): void {
-    this.inFlight.begin(ctx, ctx.event);
+    ctx.inFlight = this.inFlight.begin(ctx.event);
     if (this.queue.length === 0) nextTurn(this.startQueued);
     this.queue.push(ctx);
     if (ctx.waitUntil) {
@@ -61,7 +61,7 @@ export class BackgroundRuns {
   }
 
   private end(ctx: DeliveryContext): void {
-    this.inFlight.end(ctx);
+    if (ctx.inFlight) this.inFlight.end(ctx.inFlight);
     ctx.settle?.();
   }
 }

@@ -1,3 +1,4 @@
+import type { InFlightEntry } from './in-flight.js';
 import type { DeliveryObservations } from './observe.js';
 import type { WaitUntil } from './receiver-types.js';
 import type { AnyEvent } from './routes.js';
@@ -43,6 +44,8 @@ export class DeliveryContext {
   outcome: Outcome = 'acknowledged';
   /** Resolves the promise handed to `waitUntil` once the work after the answer is done. */
   settle: (() => void) | undefined = undefined;
+  /** Its place among the receiver's work in flight, while its handlers run after the answer. */
+  inFlight: InFlightEntry | undefined = undefined;
   /** What the receiver's observers made of this delivery; undefined when none observes. */
   observed: DeliveryObservations | undefined = undefined;
 
