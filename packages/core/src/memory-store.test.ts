@@ -145,6 +145,20 @@ describe('createMemoryStore', () => {
     for (let i = 0; i < 1_100; i += 2) expect(await store.commit(`live-${i}`, tokens[i] as string, 60_000)).toBe(true);
   });
 
+  it('keys named like object internals or array indexes (__proto__, constructor, toString, 0, 4294967295) are keys like any other', async () => {
+    const store = createMemoryStore();
+    const keys = ['__proto__', 'constructor', 'toString', 'hasOwnProperty', '0', '4294967295', ''];
+    const tokens = new Map<string, string>();
+    for (const key of keys) {
+      const claim = await store.claim(key, 60_000);
+      expect(claim.status, key).toBe('claimed');
+      if (claim.status === 'claimed') tokens.set(key, claim.token);
+    }
+    for (const key of keys) expect((await store.claim(key, 60_000)).status, key).toBe('in-flight');
+    for (const key of keys) expect(await store.commit(key, tokens.get(key) as string, 60_000), key).toBe(true);
+    for (const key of keys) expect((await store.claim(key, 60_000)).status, key).toBe('done');
+  });
+
   it('churn at the bound: 5,000 deliveries through a store of 100 keep the last 100, and size stays 100', async () => {
     const store = createMemoryStore({ maxEntries: 100 });
     for (let i = 0; i < 5_000; i++) {

@@ -41,7 +41,7 @@ interface Lease {
  *   recently seen is forgotten first. The bound is set through `maxSize` (each entry counting 1) rather than `max`:
  *   with `max`, lru-cache allocates its arrays for every entry up front, and arrays that large, reachable from the old
  *   generation, slow every young-generation collection of the whole process; with `maxSize` they grow as entries come.
- * - A claim in flight is a lease in a plain map, held until its commit, its release or the end of the lease, whatever
+ * - A claim in flight is a lease in a plain table, held until its commit, its release or the end of the lease, whatever
  *   `maxEntries` says: forgetting a live lease would let a copy of the delivery run at the same time.
  *
  * @example
@@ -118,38 +118,58 @@ function one(): number {
 
 /**
  * Claims in flight, by key. Never bounded by `maxEntries` (forgetting a live lease would let a copy run at the same
- * time); leases that ended without a commit or a release are swept whenever the map has doubled since the last sweep,
- * so a sweep's cost is shared by as many claims as it looks at.
+ * time); leases that ended without a commit or a release are swept whenever the table has doubled since the last
+ * sweep, so a sweep's cost is shared by as many claims as it looks at.
+ *
+ * A null-prototype object rather than a `Map`, on purpose: every claim adds a lease and every commit removes it, and a
+ * Map churned like that has its hash table replaced again and again, each replaced table left pointing at the next.
+ * Once one of them is promoted, the dead table keeps its successors, and the leases and keys they hold, alive through
+ * every young-generation collection (the same effect as in `in-flight.ts`). Measured on the Fastify memory row at 32
+ * connections: 256–294 KB surviving each scavenge with the Map, 85–115 KB with this table.
  */
 class Leases {
-  private readonly map = new Map<string, Lease>();
+  private table: Record<string, Lease> = Object.create(null);
+  private size = 0;
   private sweepAt = 1_024;
 
   /** True when `key` has a lease that has not ended. */
   live(key: string, now: number): boolean {
-    const held = this.map.get(key);
+    const held = this.table[key];
     return held !== undefined && held.expires > now;
   }
 
   hold(key: string, lease: Lease, now: number): void {
-    this.map.set(key, lease);
+    if (this.table[key] === undefined) this.size++;
+    this.table[key] = lease;
     // When sweeps run changes memory, not answers: live() and take() never count an ended lease.
     // Stryker disable next-line ConditionalExpression,EqualityOperator: sweeping more or less often answers the same
-    if (this.map.size >= this.sweepAt) this.sweep(now);
+    if (this.size >= this.sweepAt) this.sweep(now);
   }
 
   /** The live lease `token` names, removed; undefined when the token does not own a live lease (an ended one goes). */
   take(key: string, token: string, now: number): Lease | undefined {
-    const held = this.map.get(key);
+    const held = this.table[key];
     if (held === undefined || held.token !== token) return undefined;
-    this.map.delete(key);
+    delete this.table[key];
+    this.size--;
     return held.expires > now ? held : undefined;
   }
 
   private sweep(now: number): void {
-    // Keeping an ended lease changes memory only; dropping a live one is caught (the 1,100 live leases test).
-    // Stryker disable next-line ConditionalExpression,EqualityOperator: an ended lease kept is never counted
-    for (const [key, held] of this.map) if (held.expires <= now) this.map.delete(key);
-    this.sweepAt = Math.max(1_024, this.map.size * 2);
+    const kept: Record<string, Lease> = Object.create(null);
+    let size = 0;
+    for (const key in this.table) {
+      const held = this.table[key] as Lease;
+      // Keeping an ended lease changes memory only; dropping a live one is caught (the 1,100 live leases test).
+      // Stryker disable next-line ConditionalExpression,EqualityOperator: an ended lease kept is never counted
+      if (held.expires > now) {
+        kept[key] = held;
+        size++;
+      }
+    }
+    // A fresh table rather than deletes in place: after a sweep it holds only the live leases, in a table their size.
+    this.table = kept;
+    this.size = size;
+    this.sweepAt = Math.max(1_024, size * 2);
   }
 }
