@@ -166,6 +166,25 @@ describe('redisStore replies', () => {
     expect(calls[4]?.args).toEqual(['hookinbox:order-1', 'c:t']);
   });
 
+  it('20,000 claims never committed: the first still commits to its own claim key and shard, and a token handed in with another key commits at that key', async () => {
+    const { client, calls } = fakeClient({ claim: async () => null, commitCompact: async () => 1 });
+    const store = redisStore({ client });
+    const tokens: string[] = [];
+    for (let i = 0; i < 20_000; i++) {
+      const claim = await store.claim(`order-${i}`, 60_000);
+      if (claim.status !== 'claimed') throw new Error('not claimed');
+      tokens.push(claim.token);
+    }
+    const layout = createLayout('hookinbox:');
+    for (const i of [0, 19_999]) {
+      expect(await store.commit(`order-${i}`, tokens[i] as string, 9_000)).toBe(true);
+      const { shard } = layout.locate(`order-${i}`);
+      expect(calls.at(-1)?.args).toEqual([`hookinbox:order-${i}`, shard, tokens[i], digestOf(`order-${i}`), 9_000]);
+    }
+    expect(await store.commit('order-7', tokens[19_998] as string, 9_000)).toBe(true);
+    expect(calls.at(-1)?.args.slice(0, 2)).toEqual(['hookinbox:order-7', layout.locate('order-7').shard]);
+  });
+
   it('puts the shard in the claim key’s Cluster slot, counting the client’s own keyPrefix', async () => {
     const { client, calls } = fakeClient({}, { keyPrefix: 'tenant-7:' });
     await redisStore({ client, keyPrefix: 'app:' }).claim('order-1', 1_000);

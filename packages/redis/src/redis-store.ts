@@ -17,10 +17,11 @@ interface Waiting {
   deadline: number;
   settled: boolean;
   operation: string;
-  reject: (error: unknown) => void;
+  /** Cleared once settled, so that a settled entry still in the queue holds nothing of its delivery. */
+  reject: ((error: unknown) => void) | undefined;
 }
 
-/** Claims whose place the store keeps for their commit, at most (the oldest is dropped first). */
+/** Claims whose place the store keeps for their commit, at most (the table starts over past it). */
 const MAX_LOCATED = 16_384;
 
 const unavailable = (message: string, cause?: unknown) =>
@@ -66,21 +67,29 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
 
   // Every command gets the same timeout, so deadlines come in the order commands are sent: one timer, armed for the
   // oldest command still waiting, serves them all (a timer per command costs more than the command's bookkeeping).
-  let waiting: Waiting[] = [];
+  //
+  // Settled commands leave the queue as soon as they reach its head, not when the timer next fires: kept until then
+  // (up to commandTimeoutMs), a second of commands outlived the young generation, and the collector promoted them and
+  // what they held by the hundreds of kilobytes a scavenge.
+  let waiting: (Waiting | undefined)[] = [];
   let head = 0;
   let timer: NodeJS.Timeout | undefined;
 
-  const arm = () => {
-    while (head < waiting.length && (waiting[head] as Waiting).settled) head++;
+  /** Drops the settled commands at the head of the queue. */
+  const advance = () => {
+    while (head < waiting.length && (waiting[head] as Waiting).settled) waiting[head++] = undefined;
     if (head === waiting.length) {
       waiting = [];
       head = 0;
-      return;
-    }
-    if (head > 1_024 && head * 2 > waiting.length) {
+    } else if (head > 1_024 && head * 2 > waiting.length) {
       waiting = waiting.slice(head);
       head = 0;
     }
+  };
+
+  const arm = () => {
+    advance();
+    if (waiting.length === 0) return;
     timer = setTimeout(expire, Math.max(0, (waiting[head] as Waiting).deadline - performance.now()));
     timer.unref();
   };
@@ -92,18 +101,25 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
       const next = waiting[head] as Waiting;
       if (!next.settled) {
         if (next.deadline > now) break;
-        next.settled = true;
         const connection = connectionError ? ` (connection: ${connectionError.message})` : '';
-        next.reject(
+        settle(next)?.(
           unavailable(
             `Redis did not answer ${next.operation} within ${commandTimeoutMs} ms${connection}`,
             connectionError,
           ),
         );
       }
-      head++;
+      waiting[head++] = undefined;
     }
     arm();
+  };
+
+  /** Marks a command settled and hands back its reject, now cleared from the entry. */
+  const settle = (entry: Waiting): ((error: unknown) => void) | undefined => {
+    const { reject } = entry;
+    entry.settled = true;
+    entry.reject = undefined;
+    return reject;
   };
 
   /**
@@ -121,12 +137,14 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
             onLate?.(value);
             return;
           }
-          entry.settled = true;
+          settle(entry);
+          if (waiting[head] === entry) advance();
           resolve(value);
         },
         (error: unknown) => {
           if (entry.settled) return;
-          entry.settled = true;
+          settle(entry);
+          if (waiting[head] === entry) advance();
           const reason = error instanceof Error ? error.message : String(error);
           reject(unavailable(`${operation} failed: ${reason}`, error));
         },
@@ -146,12 +164,23 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
   };
 
   // Where each claim won lies, for its commit: a SHA-256 and a CRC a delivery fewer. Checked against the key, since a
-  // caller may hand in the token of another delivery; bounded, should a claim never be committed or released.
-  const located = new Map<string, Location>();
+  // caller may hand in the token of another delivery. Bounded, should claims never be committed or released: at
+  // MAX_LOCATED the table starts over, and a commit whose location went with it computes it again.
+  // A null-prototype table, not a Map: a Map churned by every claim and commit leaves each replaced hash table
+  // pointing at the next, and a promoted dead one keeps later deliveries alive through the young-generation
+  // collections (see core's in-flight.ts).
+  let located: Record<string, Location> = Object.create(null);
+  let locatedCount = 0;
+  const forget = (token: string): Location | undefined => {
+    const known = located[token];
+    if (known === undefined) return undefined;
+    delete located[token];
+    locatedCount--;
+    return known;
+  };
   const locate = (key: string, token: string): Location => {
-    const known = located.get(token);
+    const known = forget(token);
     if (known === undefined) return layout.locate(key);
-    located.delete(token);
     return known.claimKey === layout.claimKeyOf(key) ? known : layout.locate(key);
   };
 
@@ -167,8 +196,12 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
         if (late === null) commands.hookinboxReleaseV1(claimKey, token).catch(() => {});
       });
       if (current !== null) return current === DONE ? { status: 'done' } : { status: 'in-flight' };
-      if (located.size >= MAX_LOCATED) located.delete(located.keys().next().value as string);
-      located.set(token, location);
+      if (locatedCount >= MAX_LOCATED) {
+        located = Object.create(null);
+        locatedCount = 0;
+      }
+      located[token] = location;
+      locatedCount++;
       return { status: 'claimed', token };
     },
     async commit(key, token, ttlMs) {
@@ -182,7 +215,7 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
       return (await run('commit', command)) === 1;
     },
     async release(key, token) {
-      located.delete(token);
+      forget(token);
       return (await run('release', commands.hookinboxReleaseV1(layout.claimKeyOf(key), token))) === 1;
     },
     async close() {
