@@ -42,7 +42,11 @@ export function ensureBuilt(): void {
   const stale = stalePackages();
   if (stale.length === 0) return;
   console.log(`bench: building the packages first (${stale.join(', ')} changed since the last build)`);
-  const built = spawnSync('pnpm', ['build'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+  // The pnpm running this script (`npm_execpath`), so that a pnpm reached through `npx pnpm@10` needs no `pnpm` on PATH.
+  const pnpm = process.env.npm_execpath;
+  const [command, args] =
+    pnpm && /pnpm/.test(pnpm) && /\.c?js$/.test(pnpm) ? [process.execPath, [pnpm, 'build']] : ['pnpm', ['build']];
+  const built = spawnSync(command, args, { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
   if (built.status !== 0) throw new Error('bench: `pnpm build` failed; the bench runs the built packages');
 }
 
