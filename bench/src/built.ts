@@ -3,7 +3,7 @@
  *
  * Why it matters: the source runs through tsx, whose esbuild transform keeps function names by wrapping every named
  * closure in `__name(fn, "…")`, an `Object.defineProperty` call each time the closure is created. The built packages
- * (tsup, no keepNames) carry none of it. A receiver that creates two named closures per delivery measured about 45,000
+ * (tsup, no keepNames) carry none of it. A receiver that creates two named closures per delivery measured about 34,000
  * instructions a request more from source than built (callgrind, Fastify row with no store), which moved the Fastify
  * ratio by about 0.2 while nothing a user runs had changed (BENCHMARKS.md, "Source or built").
  */
