@@ -68,9 +68,9 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
   // Every command gets the same timeout, so deadlines come in the order commands are sent: one timer, armed for the
   // oldest command still waiting, serves them all (a timer per command costs more than the command's bookkeeping).
   //
-  // Settled commands leave the queue as soon as they reach its head, not when the timer next fires: kept until then
-  // (up to commandTimeoutMs), a second of commands outlived the young generation, and the collector promoted them and
-  // what they held by the hundreds of kilobytes a scavenge.
+  // Settled commands leave the queue as soon as they reach its head, not when the timer next fires (up to
+  // commandTimeoutMs later), and a settled entry keeps no reject: nothing of an answered delivery waits on the timer.
+  // On the Fastify Redis row this measured no clear change in what survives a scavenge (one run each).
   let waiting: (Waiting | undefined)[] = [];
   let head = 0;
   let timer: NodeJS.Timeout | undefined;
