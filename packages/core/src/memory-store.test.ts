@@ -127,11 +127,11 @@ describe('createMemoryStore', () => {
     expect(await store.release('k', second.token)).toBe(false);
   });
 
-  it('1,100 live leases, past the first sweep at 1,024: each is still in flight and commits', async () => {
+  it('1,100 live leases in a store of 100: those pushed out to make room are still in flight and commit', async () => {
     vi.useFakeTimers();
-    const store = createMemoryStore({ clock: Date });
+    const store = createMemoryStore({ maxEntries: 100, clock: Date });
     const tokens: string[] = [];
-    // Half end early, so the sweep that 1,024 leases start has something to drop and something to keep.
+    // Half end early, so the leases pushed out later find ended ones aside to forget, and live ones to keep.
     for (let i = 0; i < 1_100; i++) {
       const claim = await store.claim(`live-${i}`, i % 2 === 0 ? 60_000 : 10);
       if (claim.status !== 'claimed') throw new Error(`live-${i} was not new`);
@@ -143,6 +143,7 @@ describe('createMemoryStore', () => {
       expect((await store.claim(`live-${i}`, 60_000)).status, `live-${i}`).toBe(ended ? 'claimed' : 'in-flight');
     }
     for (let i = 0; i < 1_100; i += 2) expect(await store.commit(`live-${i}`, tokens[i] as string, 60_000)).toBe(true);
+    for (let i = 1_000; i < 1_100; i += 2) expect((await store.claim(`live-${i}`, 60_000)).status).toBe('done');
   });
 
   it('keys named like object internals or array indexes (__proto__, constructor, toString, 0, 4294967295) are keys like any other', async () => {
@@ -261,7 +262,7 @@ describe('createMemoryStore', () => {
   });
 
   it('answers like a reference model over any sequence of claims, commits, releases and waits', async () => {
-    // The reference: leases in a map, committed keys in a Map kept in least-recently-used order, both with expiry.
+    // The reference: claims and committed keys in one Map kept in least-recently-used order, each with its expiry.
     type Op =
       | { op: 'claim'; key: number; leaseMs: number }
       | { op: 'commit'; key: number; ttlMs: number; stale: boolean }
@@ -292,32 +293,47 @@ describe('createMemoryStore', () => {
         async (ops, maxEntries) => {
           let now = 0;
           const store: DedupeStore = createMemoryStore({ maxEntries, clock: { now: () => now } });
-          const leases = new Map<string, { token: string; expires: number }>();
-          const done = new Map<string, number>(); // key → expiry, oldest use first
+          // key → what the store remembers, least recently used first; a claim in flight takes a place like a
+          // committed delivery, but a live one that the order pushes out is kept aside until it ends.
+          type Held = { lease: { token: string; expires: number } } | { doneUntil: number };
+          const held = new Map<string, Held>();
+          const aside = new Map<string, { token: string; expires: number }>();
           const tokens = new Map<string, string[]>(); // every token a key was given, newest last
+          const expired = (h: Held) => ('lease' in h ? h.lease.expires : h.doneUntil) < now;
+          const touch = (key: string, h: Held) => {
+            held.delete(key);
+            held.set(key, h);
+            while (held.size > maxEntries) {
+              const [oldest, h] = held.entries().next().value as [string, Held];
+              held.delete(oldest);
+              if ('lease' in h && h.lease.expires > now) aside.set(oldest, h.lease);
+            }
+          };
           for (const step of ops) {
             if (step.op === 'wait') {
               now += step.ms;
               continue;
             }
             const key = `key-${step.key}`;
-            const lease = leases.get(key);
-            const live = lease !== undefined && lease.expires > now;
+            let h = held.get(key);
             if (step.op === 'claim') {
               const result = await store.claim(key, step.leaseMs);
-              const doneUntil = done.get(key);
-              if (live) {
-                expect(result.status).toBe('in-flight');
-              } else if (doneUntil !== undefined && doneUntil >= now) {
+              if (h !== undefined && expired(h)) {
+                held.delete(key);
+                h = undefined;
+              }
+              if (h !== undefined) touch(key, h); // looked up: now the most recently used
+              const lease = h !== undefined && 'lease' in h ? h.lease : aside.get(key);
+              if (h !== undefined && 'doneUntil' in h) {
                 // Remembered for at least its TTL: forgotten once more than ttlMs has passed.
                 expect(result.status).toBe('done');
-                done.delete(key);
-                done.set(key, doneUntil); // now the most recently used
+              } else if (lease !== undefined && lease.expires > now) {
+                expect(result.status).toBe('in-flight');
               } else {
-                if (doneUntil !== undefined) done.delete(key);
+                aside.delete(key);
                 expect(result.status).toBe('claimed');
                 if (result.status === 'claimed') {
-                  leases.set(key, { token: result.token, expires: now + step.leaseMs });
+                  touch(key, { lease: { token: result.token, expires: now + step.leaseMs } });
                   tokens.set(key, [...(tokens.get(key) ?? []), result.token]);
                 }
               }
@@ -326,19 +342,18 @@ describe('createMemoryStore', () => {
             const given = tokens.get(key) ?? [];
             // A stale token is an older one of the same key, or none at all.
             const token = step.stale ? (given.at(-2) ?? 'not-a-token') : (given.at(-1) ?? 'not-a-token');
-            const owns = live && lease?.token === token;
+            const lease = h !== undefined ? ('lease' in h ? h.lease : undefined) : aside.get(key);
+            const owns = lease !== undefined && lease.token === token && lease.expires > now;
+            // A lease that ended is forgotten when its owner comes back to it.
+            if (lease !== undefined && lease.token === token) {
+              if (h !== undefined) held.delete(key);
+              else aside.delete(key);
+            }
             if (step.op === 'commit') {
               expect(await store.commit(key, token, step.ttlMs)).toBe(owns);
-              if (owns) {
-                leases.delete(key);
-                done.delete(key);
-                done.set(key, now + step.ttlMs);
-                // Over the bound, the least recently used committed keys are forgotten (expired ones count too).
-                while (done.size > maxEntries) done.delete(done.keys().next().value as string);
-              }
+              if (owns) touch(key, { doneUntil: now + step.ttlMs });
             } else {
               expect(await store.release(key, token)).toBe(owns);
-              if (owns) leases.delete(key);
             }
           }
         },

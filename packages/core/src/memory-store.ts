@@ -1,9 +1,12 @@
 import { LRUCache } from 'lru-cache';
-import { randomHex, randomLatin1, sha256Latin1 } from '#platform';
+import { randomHex, sha256Latin1 } from '#platform';
 import type { ClaimResult, DedupeStore, SyncDedupeOps } from './store.js';
 
 export interface MemoryStoreOptions {
-  /** Most processed deliveries remembered at once; the least recently seen is forgotten first. Default 500,000. */
+  /**
+   * Most deliveries remembered at once, claims in flight included; the least recently seen is forgotten first (a claim
+   * still in flight never is). Default 500,000.
+   */
   maxEntries?: number;
   /** Time source in milliseconds (default `performance`); tests pass one that follows fake timers. */
   clock?: { now(): number };
@@ -12,7 +15,7 @@ export interface MemoryStoreOptions {
 /** The memory store, with its operations also offered synchronously (see {@link DedupeStore.sync}). */
 export interface MemoryStore extends DedupeStore {
   readonly sync: SyncDedupeOps;
-  /** Processed deliveries remembered now (expired ones may still count until they are looked up or evicted). */
+  /** Deliveries remembered now, claims in flight included (expired ones count until looked up or pushed out). */
   readonly size: number;
 }
 
@@ -20,29 +23,35 @@ const DONE_RESULT: ClaimResult = Object.freeze({ status: 'done' });
 const IN_FLIGHT_RESULT: ClaimResult = Object.freeze({ status: 'in-flight' });
 
 /**
- * The store never keeps a key itself but a SHA-256 digest of a per-store random salt and the key: every entry has the
- * same small size whatever the key's length, and a key built by slicing or concatenating a larger string (a body, a
- * URL) does not keep that string alive. Two keys share a digest with probability about n² / 2²⁵⁷: claims stay exact.
+ * The store never keeps a key itself but its SHA-256 digest: every entry has the same small size whatever the key's
+ * length, and a key built by slicing or concatenating a larger string (a body, a URL) does not keep that string alive.
+ * Two keys share a digest with probability about n² / 2²⁵⁷: claims stay exact. (No salt: it would not make SHA-256
+ * collisions any less likely, and each operation would pay for one more string.)
  */
 const digestOf: (input: string) => string = sha256Latin1;
 
-/** A claim in flight. The digest is kept so that the commit does not compute it again. */
+/** A claim in flight: the token that owns it and when it ends (clock time). */
 interface Lease {
   token: string;
   expires: number;
-  digest: string;
 }
+
+/** What the store remembers of a digest: a claim in flight, or `true` once committed. */
+type Entry = Lease | true;
 
 /**
  * The default store: process memory, on `lru-cache`. Right for a single instance; use `@hookinbox/redis` or
  * `@hookinbox/postgres` when more than one instance receives deliveries.
  *
- * - A processed delivery is remembered in an `LRUCache` under its digest, with its TTL, up to `maxEntries`; the least
- *   recently seen is forgotten first. The bound is set through `maxSize` (each entry counting 1) rather than `max`:
- *   with `max`, lru-cache allocates its arrays for every entry up front, and arrays that large, reachable from the old
- *   generation, slow every young-generation collection of the whole process; with `maxSize` they grow as entries come.
- * - A claim in flight is a lease in a plain table, held until its commit, its release or the end of the lease, whatever
- *   `maxEntries` says: forgetting a live lease would let a copy of the delivery run at the same time.
+ * - One `LRUCache` keyed by digest holds both kinds of entry: a claim in flight (its lease, with the lease's TTL) and,
+ *   once committed, a done marker with the delivery's TTL. A claim therefore costs one lookup and one write, and a
+ *   commit one write, with no second table churned by every delivery.
+ * - The bound is set through `maxSize` (each entry counting 1) rather than `max`: with `max`, lru-cache allocates its
+ *   arrays for every entry up front, and arrays that large, reachable from the old generation, slow every
+ *   young-generation collection of the whole process; with `maxSize` they grow as entries come.
+ * - A live lease is never forgotten to make room (a copy of the delivery would run at the same time): one the LRU
+ *   order pushes out is kept aside until it ends. That takes a handler still running after `maxEntries` newer
+ *   deliveries, so the side table is almost always empty.
  *
  * @example
  * const receiver = createReceiver({ provider, store: createMemoryStore({ maxEntries: 1_000_000 }) });
@@ -55,46 +64,64 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
   const clock = options.clock ?? performance;
   // lru-cache takes a start time of 0 for "no TTL": its clock counts from just before the store's first reading.
   const epoch = clock.now() - 1;
-  const done = new LRUCache<string, true>({
+  const pushedOut = new PushedOut();
+  const entries = new LRUCache<string, Entry>({
     maxSize: maxEntries,
     sizeCalculation: one,
-    // Expired entries are dropped when looked up or evicted: no timer per entry.
-    // Stryker disable next-line BooleanLiteral: purged or not, an expired entry is absent when looked up
     ttlAutopurge: false,
-    // Read the clock at each operation rather than cache it behind a timer.
     ttlResolution: 0,
     perf: { now: () => clock.now() - epoch },
+    dispose(entry, digest, reason) {
+      if (reason === 'evict' && entry !== true) pushedOut.keep(digest, entry, clock.now());
+    },
   });
-  const leases = new Leases();
-  const salt = randomLatin1(16);
   const prefix = `${randomHex(4)}-`;
   let next = 1;
+
+  /** Whether `token` owns a live lease on `digest`; the lease is forgotten when it ended. */
+  const owns = (digest: string, token: string, now: number): boolean => {
+    // A lease that ended is still seen (allowStale), so that its owner's commit or release forgets it. A fresh options
+    // object each time: lru-cache writes its status into it.
+    const entry = entries.peek(digest, { allowStale: true });
+    if (entry !== undefined && entry !== true) {
+      if (entry.token !== token) return false;
+      if (entry.expires > now) return true;
+      entries.delete(digest);
+      return false;
+    }
+    return pushedOut.take(digest, token, now);
+  };
 
   const sync: SyncDedupeOps = {
     claim(key, leaseMs) {
       const now = clock.now();
-      if (leases.live(key, now)) return IN_FLIGHT_RESULT;
-      const digest = digestOf(salt + key);
-      if (done.get(digest) === true) return DONE_RESULT;
+      const digest = digestOf(key);
+      const entry = entries.get(digest);
+      if (entry === true) return DONE_RESULT;
+      if (entry !== undefined && entry.expires > now) return IN_FLIGHT_RESULT;
+      if (pushedOut.live(digest, now)) return IN_FLIGHT_RESULT;
       // Stryker disable next-line UpdateOperator: counting down makes tokens as unique
       const token = prefix + next++;
-      leases.hold(key, { token, expires: now + leaseMs, digest }, now);
+      entries.set(digest, { token, expires: now + leaseMs }, { ttl: leaseMs });
       return { status: 'claimed', token };
     },
     commit(key, token, ttlMs) {
-      const held = leases.take(key, token, clock.now());
-      if (held === undefined) return false;
-      done.set(held.digest, true, { ttl: ttlMs });
+      const digest = digestOf(key);
+      if (!owns(digest, token, clock.now())) return false;
+      entries.set(digest, true, { ttl: ttlMs });
       return true;
     },
     release(key, token) {
-      return leases.take(key, token, clock.now()) !== undefined;
+      const digest = digestOf(key);
+      if (!owns(digest, token, clock.now())) return false;
+      entries.delete(digest);
+      return true;
     },
   };
 
   const store = {
     get size() {
-      return done.size;
+      return entries.size;
     },
     async claim(key: string, leaseMs: number) {
       return sync.claim(key, leaseMs);
@@ -116,60 +143,33 @@ function one(): number {
   return 1;
 }
 
-/**
- * Claims in flight, by key. Never bounded by `maxEntries` (forgetting a live lease would let a copy run at the same
- * time); leases that ended without a commit or a release are swept whenever the table has doubled since the last
- * sweep, so a sweep's cost is shared by as many claims as it looks at.
- *
- * A null-prototype object rather than a `Map`, on purpose: every claim adds a lease and every commit removes it, and a
- * Map churned like that has its hash table replaced again and again, each replaced table left pointing at the next.
- * Once one of them is promoted, the dead table keeps its successors, and the leases and keys they hold, alive through
- * every young-generation collection (the same effect as in `in-flight.ts`). Measured on the Fastify memory row at 32
- * connections, built: 256–294 KB surviving each scavenge with the Map, 113–135 KB with this table.
- */
-class Leases {
-  private table: Record<string, Lease> = Object.create(null);
-  private size = 0;
-  private sweepAt = 1_024;
+/** Live leases the LRU order pushed out, kept until they end; a `Map` is fine here, as it almost never changes. */
+class PushedOut {
+  private readonly leases = new Map<string, Lease>();
 
-  /** True when `key` has a lease that has not ended. */
-  live(key: string, now: number): boolean {
-    const held = this.table[key];
-    return held !== undefined && held.expires > now;
+  keep(digest: string, lease: Lease, now: number): void {
+    if (lease.expires <= now) return;
+    // Pushing out is rare, so each time is a fine moment to forget the leases that ended meanwhile.
+    for (const [held, { expires }] of this.leases) if (expires <= now) this.leases.delete(held);
+    this.leases.set(digest, lease);
   }
 
-  hold(key: string, lease: Lease, now: number): void {
-    if (this.table[key] === undefined) this.size++;
-    this.table[key] = lease;
-    // When sweeps run changes memory, not answers: live() and take() never count an ended lease.
-    // Stryker disable next-line ConditionalExpression,EqualityOperator: sweeping more or less often answers the same
-    if (this.size >= this.sweepAt) this.sweep(now);
+  /** True when a live lease on `digest` was pushed out; an ended one is forgotten. */
+  live(digest: string, now: number): boolean {
+    if (this.leases.size === 0) return false;
+    const held = this.leases.get(digest);
+    if (held === undefined) return false;
+    if (held.expires > now) return true;
+    this.leases.delete(digest);
+    return false;
   }
 
-  /** The live lease `token` names, removed; undefined when the token does not own a live lease (an ended one goes). */
-  take(key: string, token: string, now: number): Lease | undefined {
-    const held = this.table[key];
-    if (held === undefined || held.token !== token) return undefined;
-    delete this.table[key];
-    this.size--;
-    return held.expires > now ? held : undefined;
-  }
-
-  private sweep(now: number): void {
-    const kept: Record<string, Lease> = Object.create(null);
-    let size = 0;
-    for (const key in this.table) {
-      const held = this.table[key] as Lease;
-      // Keeping an ended lease changes memory only; dropping a live one is caught (the 1,100 live leases test).
-      // Stryker disable next-line ConditionalExpression,EqualityOperator: an ended lease kept is never counted
-      if (held.expires > now) {
-        kept[key] = held;
-        size++;
-      }
-    }
-    // A fresh table rather than deletes in place: after a sweep it holds only the live leases, in a table their size.
-    this.table = kept;
-    this.size = size;
-    this.sweepAt = Math.max(1_024, size * 2);
+  /** Whether `token` owned a live lease on `digest` that was pushed out; the lease is forgotten either way. */
+  take(digest: string, token: string, now: number): boolean {
+    if (this.leases.size === 0) return false;
+    const held = this.leases.get(digest);
+    if (held === undefined || held.token !== token) return false;
+    this.leases.delete(digest);
+    return held.expires > now;
   }
 }

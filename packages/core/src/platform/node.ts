@@ -41,11 +41,6 @@ export function randomHex(size: number): string {
   return crypto.randomBytes(size).toString('hex');
 }
 
-/** `size` random bytes as one-byte characters. */
-export function randomLatin1(size: number): string {
-  return crypto.randomBytes(size).toString('latin1');
-}
-
 /** SHA-256 of the text's UTF-8 bytes, as 32 one-byte characters. */
 // Stryker disable all: crypto.hash is on every Node that engines allows (20.19+), and the createHash fallback for
 // older ones gives the same digest: a mutant choosing either branch answers the same. (A next-line comment covers

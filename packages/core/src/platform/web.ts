@@ -56,11 +56,6 @@ export function randomHex(size: number): string {
   return hex(randomBytes(size));
 }
 
-/** `size` random bytes as one-byte characters. */
-export function randomLatin1(size: number): string {
-  return latin1Text(randomBytes(size));
-}
-
 /** SHA-256 of the text's UTF-8 bytes, as 32 one-byte characters. */
 export function sha256Latin1(text: string): string {
   return latin1Text(sha256(encoder.encode(text)));
