@@ -127,6 +127,26 @@ describe('createMemoryStore', () => {
     expect(await store.release('k', second.token)).toBe(false);
   });
 
+  it('at the very instant a lease ends a claim takes the delivery, and a lease pushed out to make room ends the same (fake timers)', async () => {
+    vi.useFakeTimers();
+    const store = createMemoryStore({ maxEntries: 1, clock: Date });
+    await store.claim('k', 1_000);
+    vi.advanceTimersByTime(1_000);
+    expect((await store.claim('k', 1_000)).status).toBe('claimed');
+    // Store of one: each claim below pushes the one before it out, still live.
+    const aside = await store.claim('aside', 1_000);
+    await store.claim('other', 60_000);
+    const later = await store.claim('aside-later', 1_000);
+    await store.claim('other-later', 60_000);
+    if (aside.status !== 'claimed' || later.status !== 'claimed') throw new Error('expected claims');
+    vi.advanceTimersByTime(999);
+    expect((await store.claim('aside', 1_000)).status).toBe('in-flight');
+    vi.advanceTimersByTime(1);
+    expect(await store.commit('aside', aside.token, 60_000)).toBe(false);
+    expect((await store.claim('aside', 1_000)).status).toBe('claimed');
+    expect((await store.claim('aside-later', 1_000)).status).toBe('claimed');
+  });
+
   it('1,100 live leases in a store of 100: those pushed out to make room are still in flight and commit', async () => {
     vi.useFakeTimers();
     const store = createMemoryStore({ maxEntries: 100, clock: Date });
