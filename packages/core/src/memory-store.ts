@@ -23,8 +23,9 @@ const DONE_RESULT: ClaimResult = Object.freeze({ status: 'done' });
 const IN_FLIGHT_RESULT: ClaimResult = Object.freeze({ status: 'in-flight' });
 
 /**
- * The store never keeps a key itself but its SHA-256 digest: every entry has the same small size whatever the key's
- * length, and a key built by slicing or concatenating a larger string (a body, a URL) does not keep that string alive.
+ * A remembered delivery is kept as the SHA-256 digest of its key, not the key: every entry has the same small size
+ * whatever the key's length, and a key built by slicing or concatenating a larger string (a body, a URL) does not keep
+ * that string alive for its TTL (only a claim in flight, and the last {@link RECENT} claims, hold their key).
  * Two keys share a digest with probability about n² / 2²⁵⁷: claims stay exact. (No salt: it would not make SHA-256
  * collisions any less likely, and each operation would pay for one more string.)
  */
@@ -55,7 +56,7 @@ type Entry = Lease | true;
  *
  * - One `LRUCache` keyed by digest holds both kinds of entry: a claim in flight (its lease: token and end) and, once
  *   committed, a done marker with the delivery's TTL. A claim therefore costs one lookup and one write, and a
- *   commit one write, with no second table churned by every delivery.
+ *   commit one lookup and one write, with no second table churned by every delivery.
  * - The bound is set through `maxSize` (each entry counting 1) rather than `max`: with `max`, lru-cache allocates its
  *   arrays for every entry up front, and arrays that large, reachable from the old generation, slow every
  *   young-generation collection of the whole process; with `maxSize` they grow as entries come.
