@@ -21,8 +21,8 @@ interface Waiting {
   reject: ((error: unknown) => void) | undefined;
 }
 
-/** Claims whose place the store keeps for their commit, at most (the table starts over past it). */
-const MAX_LOCATED = 16_384;
+/** Recent claims whose place the store remembers for their commit; an older claim's is computed again. */
+const RECENT_CLAIMS = 4_096;
 
 const unavailable = (message: string, cause?: unknown) =>
   new HookinboxError('store_unavailable', `@hookinbox/redis: ${message}`, cause === undefined ? {} : { cause });
@@ -163,25 +163,15 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
     });
   };
 
-  // Where each claim won lies, for its commit: a SHA-256 and a CRC a delivery fewer. Checked against the key, since a
-  // caller may hand in the token of another delivery. Bounded, should claims never be committed or released: at
-  // MAX_LOCATED the table starts over, and a commit whose location went with it computes it again.
-  // A null-prototype table, not a Map: a Map churned by every claim and commit leaves each replaced hash table
-  // pointing at the next, and a promoted dead one keeps later deliveries alive through the young-generation
-  // collections (see core's in-flight.ts).
-  let located: Record<string, Location> = Object.create(null);
-  let locatedCount = 0;
-  const forget = (token: string): Location | undefined => {
-    const known = located[token];
-    if (known === undefined) return undefined;
-    delete located[token];
-    locatedCount--;
-    return known;
-  };
+  // Where recent claims lie, for their commit: a SHA-256 and a CRC a delivery fewer. Found by the token's number, as
+  // the memory store in @hookinbox/core finds its digests, and checked against the key, since a caller may hand in the
+  // token of another delivery: a slot a newer claim took, or a token that is not ours, computes it again. A fixed
+  // array rather than a table keyed by token: nothing to delete or bound, and no hash table churned by every claim
+  // and commit (a churned Map keeps deliveries alive through young-generation collections: core's in-flight.ts).
+  const recent = new Array<Location | undefined>(RECENT_CLAIMS);
   const locate = (key: string, token: string): Location => {
-    const known = forget(token);
-    if (known === undefined) return layout.locate(key);
-    return known.claimKey === layout.claimKeyOf(key) ? known : layout.locate(key);
+    const known = recent[Number(token.slice(tokenPrefix.length)) % RECENT_CLAIMS];
+    return known !== undefined && known.claimKey === layout.claimKeyOf(key) ? known : layout.locate(key);
   };
 
   return {
@@ -189,19 +179,15 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
     async claim(key, leaseMs): Promise<ClaimResult> {
       const location = layout.locate(key);
       const { claimKey, shard, digest } = location;
-      const token = tokenPrefix + nextToken++;
+      const n = nextToken++;
+      const token = tokenPrefix + n;
       const current = await run('claim', claimCommand(claimKey, shard, token, leaseMs, digest), (late) => {
         // The caller was told the store failed, so nobody holds this token: without the release, every retry of
         // the delivery would be answered "in flight" until the lease ends, and the provider would stop retrying.
         if (late === null) commands.hookinboxReleaseV1(claimKey, token).catch(() => {});
       });
       if (current !== null) return current === DONE ? { status: 'done' } : { status: 'in-flight' };
-      if (locatedCount >= MAX_LOCATED) {
-        located = Object.create(null);
-        locatedCount = 0;
-      }
-      located[token] = location;
-      locatedCount++;
+      recent[n % RECENT_CLAIMS] = location;
       return { status: 'claimed', token };
     },
     async commit(key, token, ttlMs) {
@@ -215,7 +201,6 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
       return (await run('commit', command)) === 1;
     },
     async release(key, token) {
-      forget(token);
       return (await run('release', commands.hookinboxReleaseV1(layout.claimKeyOf(key), token))) === 1;
     },
     async close() {
