@@ -26,7 +26,13 @@ export async function openPgBoss(url: string, schema: string, poolSize = 32) {
       deadLetters: DeadLetterSink;
     },
     async startWorker(receiver: Receiver<any, any, any>) {
-      worker = await createWorker(receiver, { boss, schema, concurrency: 4, pollingIntervalSeconds: 0.5 });
+      worker = await createWorker(receiver, {
+        boss,
+        schema,
+        concurrency: 4,
+        batchSize: 8,
+        pollingIntervalSeconds: 0.5,
+      });
     },
     async close() {
       await worker?.close();

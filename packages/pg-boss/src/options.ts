@@ -49,6 +49,7 @@ export type ParsedQueueOptions = z.output<typeof queueOptionsSchema>;
 export const workerOptionsSchema = z.strictObject({
   ...location,
   concurrency: z.number().int().min(1).max(1_000).default(1),
+  batchSize: z.number().int().min(1).max(1_000).default(1),
   pollingIntervalSeconds: z.number().min(0.5).default(2),
 });
 

@@ -12,8 +12,15 @@ import type { QueueLocation } from './queue.js';
 
 /** Options of {@link createWorker}. */
 export interface PgBossWorkerOptions extends QueueLocation {
-  /** Jobs run at once by this worker (default 1): one fetch loop each. */
+  /** Fetch loops of this worker (default 1). At most `concurrency × batchSize` jobs run at once. */
   concurrency?: number;
+  /**
+   * Jobs each loop fetches at once (default 1). They run together, their successes are completed in one statement, and
+   * the loop fetches again when the slowest of them has ended. On a busy queue each fetch costs PostgreSQL far more than
+   * the job it returns (it walks the index entries of jobs already taken): 8 cut the worker's PostgreSQL CPU a job from
+   * about 3.5 to 0.9 ms in `bench/src/pg-boss-costs.ts`.
+   */
+  batchSize?: number;
   /** How often an idle loop asks for a job (default 2 s, at least 0.5 s: pg-boss's bounds). */
   pollingIntervalSeconds?: number;
 }
@@ -40,7 +47,7 @@ class JobFailed extends Error {
  * `context.attempt`, and only the handlers that failed run again.
  *
  * @example
- * const worker = await createWorker(receiver, { boss, queueName: 'webhooks', concurrency: 4 });
+ * const worker = await createWorker(receiver, { boss, queueName: 'webhooks', concurrency: 4, batchSize: 8 });
  * process.once('SIGTERM', () => worker.close().then(() => boss.stop()));
  */
 export async function createWorker(
@@ -48,7 +55,7 @@ export async function createWorker(
   options: PgBossWorkerOptions,
 ): Promise<PgBossWorker> {
   const parsed = parse(workerOptionsSchema, options, 'worker options');
-  const { concurrency, pollingIntervalSeconds, queueName: name, schema } = parsed;
+  const { batchSize, concurrency, pollingIntervalSeconds, queueName: name, schema } = parsed;
   const boss = options.boss;
   const where = { boss, name, schema };
   const policy = retryPolicy(receiver.options.retry);
@@ -67,32 +74,29 @@ export async function createWorker(
   // pg-boss 10's work() does not await (or catch) the complete() and fail() of a job it ran: when PostgreSQL is down at
   // that moment, the rejection is unhandled and ends the process (the crash test that restarts PostgreSQL saw it). So
   // the loop is ours: fetch, run, then complete or fail, each awaited; a failure to record the outcome leaves the job
-  // active, and pg-boss hands it out again once it expires.
+  // active, and pg-boss hands it out again once it expires (its handlers that succeeded are remembered, and skipped).
   const stopping = new AbortController();
+  const settle = async (job: PgBoss.JobWithMetadata<QueueJob>): Promise<string | undefined> => {
+    try {
+      await run(job);
+      return job.id;
+    } catch (error) {
+      await record(boss, () => boss.fail(name, job.id, error instanceof Error ? error : new Error(String(error))));
+      return undefined;
+    }
+  };
   const loop = async () => {
     while (!stopping.signal.aborted) {
-      let job: PgBoss.JobWithMetadata<QueueJob> | undefined;
-      try {
-        [job] = await boss.fetch<QueueJob>(name, { batchSize: 1, includeMetadata: true });
-      } catch (error) {
-        report(boss, error);
-      }
-      if (job === undefined) {
+      let jobs: PgBoss.JobWithMetadata<QueueJob>[] = [];
+      await record(boss, async () => {
+        jobs = await boss.fetch<QueueJob>(name, { batchSize, includeMetadata: true });
+      });
+      if (jobs.length === 0) {
         await sleep(pollingIntervalSeconds * 1_000, stopping.signal);
         continue;
       }
-      let outcome: unknown;
-      try {
-        await run(job);
-      } catch (error) {
-        outcome = error instanceof Error ? error : new Error(String(error));
-      }
-      try {
-        if (outcome === undefined) await boss.complete(name, job.id);
-        else await boss.fail(name, job.id, outcome as object);
-      } catch (error) {
-        report(boss, error);
-      }
+      const succeeded = (await Promise.all(jobs.map(settle))).filter((id) => id !== undefined);
+      if (succeeded.length > 0) await record(boss, () => boss.complete(name, succeeded));
     }
   };
   const loops = Array.from({ length: concurrency }, loop);
@@ -104,9 +108,13 @@ export async function createWorker(
   };
 }
 
-/** Hand an error to the app the way pg-boss does: its instance's 'error' event (which the app must listen to). */
-function report(boss: PgBoss, error: unknown): void {
-  boss.emit('error', error instanceof Error ? error : new Error(String(error)));
+/** Run a call to pg-boss; its error goes to the app the way pg-boss reports one: its instance's 'error' event. */
+async function record(boss: PgBoss, call: () => Promise<unknown>): Promise<void> {
+  try {
+    await call();
+  } catch (error) {
+    boss.emit('error', error instanceof Error ? error : new Error(String(error)));
+  }
 }
 
 /** Wait `ms`, or less when `signal` aborts. */
