@@ -26,10 +26,11 @@ export async function openPgBoss(url: string, schema: string, poolSize = 32) {
       deadLetters: DeadLetterSink;
     },
     async startWorker(receiver: Receiver<any, any, any>) {
+      // 16 jobs at most at once: a job's remembered claim holds a connection of the pool the acknowledgements use.
       worker = await createWorker(receiver, {
         boss,
         schema,
-        concurrency: 4,
+        concurrency: 2,
         batchSize: 8,
         pollingIntervalSeconds: 0.5,
       });

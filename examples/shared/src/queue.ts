@@ -100,9 +100,10 @@ async function openPgBoss(config: ExampleConfig, logger: AppLogger, postgres: Po
         return;
       }
       for (const [name, receiver] of Object.entries(receivers)) {
-        // Eight jobs a fetch: on a busy queue a fetch costs PostgreSQL more than the jobs it returns.
+        // Eight jobs a fetch: on a busy queue a fetch costs PostgreSQL more than the jobs it returns. Two loops of
+        // eight run at most 16 jobs at once, each holding a connection of the pool the acknowledgements need too.
         if (receiver)
-          workers.push(await createWorker(receiver, { boss, queueName: name, concurrency: 4, batchSize: 8 }));
+          workers.push(await createWorker(receiver, { boss, queueName: name, concurrency: 2, batchSize: 8 }));
       }
     },
     async close() {
