@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { type ClaimResult, type DedupeStore, HookinboxError } from '@hookinbox/core';
 import { type Cluster, Redis } from 'ioredis';
+import { CommandDeadlines } from './command-deadlines.js';
 import { createLayout, type Location } from './layout.js';
 import { parseRedisStoreOptions, type RedisStoreOptions } from './options.js';
 import { DONE, defineScripts } from './scripts.js';
@@ -10,15 +11,6 @@ export interface RedisStore extends DedupeStore {
   /** The client in use: the injected one, or the one created from `url`. */
   readonly client: Redis | Cluster;
   close(): Promise<void>;
-}
-
-/** A command waiting for its answer, in the order sent: with one timeout for all, also the order of the deadlines. */
-interface Waiting {
-  deadline: number;
-  settled: boolean;
-  operation: string;
-  /** Cleared once settled, so that a settled entry still in the queue holds nothing of its delivery. */
-  reject: ((error: unknown) => void) | undefined;
 }
 
 /** Recent claims whose place the store remembers for their commit; an older claim's is computed again. */
@@ -48,108 +40,16 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
   const client: Redis | Cluster = injected ?? new Redis(url as string, { enableAutoPipelining: true });
   const compact = layoutName === 'compact';
   const owned = injected === undefined;
-  // The last connection error of a client the store owns, until it is ready again. ioredis prints every failed
-  // reconnection of a client nobody listens to; the store listens, and names the error in the store_unavailable of
-  // the operations it holds up instead. An injected client's errors are its owner's to handle.
-  let connectionError: Error | undefined;
-  if (owned) {
-    client.on('error', (error: Error) => {
-      connectionError = error;
-    });
-    client.on('ready', () => {
-      connectionError = undefined;
-    });
-  }
+  // An injected client's errors are its owner's to handle.
+  const connection = owned ? watchConnection(client) : { error: undefined };
   const commands = defineScripts(client);
   // Claim tokens: unique to this store (96 random bits), then a counter; cheaper than a UUID per claim.
   const tokenPrefix = `c:${randomBytes(12).toString('base64url')}:`;
   let nextToken = 1;
 
-  // Every command gets the same timeout, so deadlines come in the order commands are sent: one timer, armed for the
-  // oldest command still waiting, serves them all (a timer per command costs more than the command's bookkeeping).
-  //
-  // Settled commands leave the queue as soon as they reach its head, not when the timer next fires (up to
-  // commandTimeoutMs later), and a settled entry keeps no reject: nothing of an answered delivery waits on the timer.
-  // On the Fastify Redis row this measured no clear change in what survives a scavenge (one run each).
-  let waiting: (Waiting | undefined)[] = [];
-  let head = 0;
-  let timer: NodeJS.Timeout | undefined;
-
-  /** Drops the settled commands at the head of the queue. */
-  const advance = () => {
-    while (head < waiting.length && (waiting[head] as Waiting).settled) waiting[head++] = undefined;
-    if (head === waiting.length) {
-      waiting = [];
-      head = 0;
-    } else if (head > 1_024 && head * 2 > waiting.length) {
-      waiting = waiting.slice(head);
-      head = 0;
-    }
-  };
-
-  const arm = () => {
-    advance();
-    if (waiting.length === 0) return;
-    timer = setTimeout(expire, Math.max(0, (waiting[head] as Waiting).deadline - performance.now()));
-    timer.unref();
-  };
-
-  const expire = () => {
-    timer = undefined;
-    const now = performance.now();
-    while (head < waiting.length) {
-      const next = waiting[head] as Waiting;
-      if (!next.settled) {
-        if (next.deadline > now) break;
-        const connection = connectionError ? ` (connection: ${connectionError.message})` : '';
-        settle(next)?.(
-          unavailable(
-            `Redis did not answer ${next.operation} within ${commandTimeoutMs} ms${connection}`,
-            connectionError,
-          ),
-        );
-      }
-      waiting[head++] = undefined;
-    }
-    arm();
-  };
-
-  /** Marks a command settled and hands back its reject, now cleared from the entry. */
-  const settle = (entry: Waiting): ((error: unknown) => void) | undefined => {
-    const { reject } = entry;
-    entry.settled = true;
-    entry.reject = undefined;
-    return reject;
-  };
-
-  /**
-   * Race one command against the store's timeout. A command that times out may still run later (ioredis keeps it
-   * in its offline queue or on the socket); `onLate` sees its result so a late claim can be undone.
-   */
+  const deadlines = storeDeadlines(commandTimeoutMs, connection);
   const run = <T>(operation: string, command: Promise<T>, onLate?: (value: T) => void): Promise<T> =>
-    new Promise<T>((resolve, reject) => {
-      const entry: Waiting = { deadline: performance.now() + commandTimeoutMs, settled: false, operation, reject };
-      waiting.push(entry);
-      if (timer === undefined) arm();
-      command.then(
-        (value) => {
-          if (entry.settled) {
-            onLate?.(value);
-            return;
-          }
-          settle(entry);
-          if (waiting[head] === entry) advance();
-          resolve(value);
-        },
-        (error: unknown) => {
-          if (entry.settled) return;
-          settle(entry);
-          if (waiting[head] === entry) advance();
-          const reason = error instanceof Error ? error.message : String(error);
-          reject(unavailable(`${operation} failed: ${reason}`, error));
-        },
-      );
-    });
+    deadlines.run(operation, command, onLate);
 
   // Claims use SET … NX GET inside the script until Redis refuses that form (before 7.0), then the script without it
   // for good. The refused script stopped before writing anything, so the same claim goes again.
@@ -204,16 +104,7 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
       return (await run('release', commands.hookinboxReleaseV1(layout.claimKeyOf(key), token))) === 1;
     },
     async close() {
-      if (!owned || client.status === 'end') return;
-      // quit() resolves on Redis's OK, before the socket is gone; wait for 'end' so nothing outlives close().
-      const ended = new Promise<void>((resolve) => client.once('end', () => resolve()));
-      try {
-        await client.quit();
-      } catch {
-        // Never connected or already closing: nothing is left to flush.
-        client.disconnect();
-      }
-      await ended;
+      if (owned) await quit(client);
     },
   };
 }
@@ -221,4 +112,50 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
 /** Redis's answer to a command form it does not know, e.g. SET with both NX and GET before Redis 7. */
 function isSyntaxError(error: unknown): boolean {
   return error instanceof Error && /\bsyntax error\b/i.test(error.message);
+}
+
+/**
+ * The last connection error of a client the store owns, until it is ready again. ioredis prints every failed
+ * reconnection of a client nobody listens to; the store listens, and names the error in the store_unavailable of the
+ * operations it holds up instead.
+ */
+function watchConnection(client: Redis | Cluster): { readonly error: Error | undefined } {
+  const state: { error: Error | undefined } = { error: undefined };
+  client.on('error', (error: Error) => {
+    state.error = error;
+  });
+  client.on('ready', () => {
+    state.error = undefined;
+  });
+  return state;
+}
+
+/** Each operation's timeout, and the store_unavailable errors it answers with (naming a connection error if any). */
+function storeDeadlines(timeoutMs: number, connection: { readonly error: Error | undefined }): CommandDeadlines {
+  return new CommandDeadlines(
+    timeoutMs,
+    (operation) => {
+      const { error } = connection;
+      const detail = error ? ` (connection: ${error.message})` : '';
+      return unavailable(`Redis did not answer ${operation} within ${timeoutMs} ms${detail}`, error);
+    },
+    (operation, error) => {
+      const reason = error instanceof Error ? error.message : String(error);
+      return unavailable(`${operation} failed: ${reason}`, error);
+    },
+  );
+}
+
+/** Close a client the store created, and wait until its socket is gone. */
+async function quit(client: Redis | Cluster): Promise<void> {
+  if (client.status === 'end') return;
+  // quit() resolves on Redis's OK, before the socket is gone; wait for 'end' so nothing outlives close().
+  const ended = new Promise<void>((resolve) => client.once('end', () => resolve()));
+  try {
+    await client.quit();
+  } catch {
+    // Never connected or already closing: nothing is left to flush.
+    client.disconnect();
+  }
+  await ended;
 }
