@@ -68,43 +68,9 @@ export function bullmqQueue(options: BullmqQueueOptions): BullmqQueue {
   const logger: Logger = options.logger ?? consoleLogger;
   const timeoutMs = options.enqueueTimeoutMs ?? 2_000;
   const { client, owned } = clientFor(options.connection, 'producer');
-  const queue = new Queue<QueueJob, unknown, string>(options.queueName ?? DEFAULT_QUEUE_NAME, {
-    connection: client,
-    ...(options.prefix === undefined ? {} : { prefix: options.prefix }),
-    defaultJobOptions: {
-      attempts: MAX_ATTEMPTS,
-      backoff: { type: BACKOFF_TYPE },
-      removeOnComplete: options.removeOnComplete ?? DEFAULT_RETENTION,
-      // Failed jobs are the dead letters: kept until retried or removed by hand.
-      removeOnFail: false,
-    },
-  });
-  queue.on('error', () => {}); // reported through the calls that fail
-
-  let checked: Promise<void> | undefined;
-  const ready = () => {
-    checked ??= (async () => {
-      // The client fails fast while disconnected: wait for BullMQ's connection to be ready first.
-      await queue.waitUntilReady();
-      await checkRedisDurability(client, logger);
-    })().catch((error: unknown) => {
-      // A Redis that is away is checked again next time; a wrong setting stays an error.
-      if (!(error instanceof BullmqError)) checked = undefined;
-      throw error;
-    });
-    return checked;
-  };
-
-  const bounded = <T>(work: Promise<T>, what: string): Promise<T> => {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new BullmqError('enqueue_timeout', `${PKG}: ${what} took over ${timeoutMs} ms`)),
-        timeoutMs,
-      );
-    });
-    return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
-  };
+  const queue = newQueue(options, client);
+  const ready = readiness(queue, client, logger);
+  const bounded = <T>(work: Promise<T>, what: string): Promise<T> => withTimeout(work, timeoutMs, what);
 
   const unavailable = (error: unknown) =>
     new HookinboxError('queue_unavailable', `${PKG}: the job could not be stored; retry later`, { cause: error });
@@ -164,4 +130,50 @@ export function bullmqQueue(options: BullmqQueueOptions): BullmqQueue {
       if (owned) await (client as Redis).quit().catch(() => {});
     },
   };
+}
+
+/** BullMQ's queue with the receiver's job options: attempts and backoff as the worker applies the receiver's retry. */
+function newQueue(options: BullmqQueueOptions, client: Redis): Queue<QueueJob, unknown, string> {
+  const queue = new Queue<QueueJob, unknown, string>(options.queueName ?? DEFAULT_QUEUE_NAME, {
+    connection: client,
+    ...(options.prefix === undefined ? {} : { prefix: options.prefix }),
+    defaultJobOptions: {
+      attempts: MAX_ATTEMPTS,
+      backoff: { type: BACKOFF_TYPE },
+      removeOnComplete: options.removeOnComplete ?? DEFAULT_RETENTION,
+      // Failed jobs are the dead letters: kept until retried or removed by hand.
+      removeOnFail: false,
+    },
+  });
+  queue.on('error', () => {}); // reported through the calls that fail
+  return queue;
+}
+
+/** Resolves once BullMQ's connection is ready and Redis's durability settings were checked (once, if they pass). */
+function readiness(queue: Queue<QueueJob, unknown, string>, client: Redis, logger: Logger) {
+  let checked: Promise<void> | undefined;
+  return (): Promise<void> => {
+    checked ??= (async () => {
+      // The client fails fast while disconnected: wait for BullMQ's connection to be ready first.
+      await queue.waitUntilReady();
+      await checkRedisDurability(client, logger);
+    })().catch((error: unknown) => {
+      // A Redis that is away is checked again next time; a wrong setting stays an error.
+      if (!(error instanceof BullmqError)) checked = undefined;
+      throw error;
+    });
+    return checked;
+  };
+}
+
+/** `work`, or an enqueue_timeout once `timeoutMs` passed. */
+function withTimeout<T>(work: Promise<T>, timeoutMs: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new BullmqError('enqueue_timeout', `${PKG}: ${what} took over ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
