@@ -72,11 +72,117 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
   if (!Number.isInteger(maxEntries) || maxEntries < 1) {
     throw new TypeError('@hookinbox/core: memory store maxEntries must be a positive integer');
   }
-  const clock = options.clock ?? performance;
+  const claims = new DigestClaims(maxEntries, options.clock ?? performance);
+  // Plain functions, so that `const { claim } = store.sync` works as well as the method calls the receiver makes.
+  const sync: SyncDedupeOps = {
+    claim: (key, leaseMs) => claims.claim(key, leaseMs),
+    commit: (key, token, ttlMs) => claims.commit(key, token, ttlMs),
+    release: (key, token) => claims.release(key, token),
+  };
+  const store = {
+    get size() {
+      return claims.size;
+    },
+    async claim(key: string, leaseMs: number) {
+      return claims.claim(key, leaseMs);
+    },
+    async commit(key: string, token: string, ttlMs: number) {
+      return claims.commit(key, token, ttlMs);
+    },
+    async release(key: string, token: string) {
+      return claims.release(key, token);
+    },
+  };
+  // Not enumerable: a copy that replaces a method (`{ ...store, commit: spy }`) loses `sync` and is awaited through
+  // its own methods, instead of going around them.
+  Object.defineProperty(store, 'sync', { value: sync, enumerable: false });
+  return store as MemoryStore;
+}
+
+/** The store's table: claims in flight and done markers by digest, with the recent claims and the pushed-out leases. */
+class DigestClaims {
+  private readonly entries: LRUCache<string, Entry>;
+  private readonly pushedOut = new PushedOut();
+  private readonly prefix = `${randomHex(4)}-`;
+  private next = 1;
+  // Stryker disable next-line ArrayDeclaration: an array that grows to its size answers the same
+  private readonly recent = new Array<Lease | undefined>(RECENT);
+
+  constructor(
+    maxEntries: number,
+    private readonly clock: { now(): number },
+  ) {
+    this.entries = digestCache(maxEntries, clock, this.pushedOut);
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  claim(key: string, leaseMs: number): ClaimResult {
+    const now = this.clock.now();
+    const digest = digestOf(key);
+    const entry = this.entries.get(digest);
+    if (entry === true) return DONE_RESULT;
+    if (entry !== undefined && entry.expires > now) return IN_FLIGHT_RESULT;
+    if (this.pushedOut.live(digest, now)) return IN_FLIGHT_RESULT;
+    // Stryker disable next-line UpdateOperator: counting down makes tokens as unique
+    const n = this.next++;
+    const token = this.prefix + n;
+    const lease: Lease = { token, expires: now + leaseMs, key, digest };
+    // Stryker disable next-line ArithmeticOperator: a lease kept where no commit looks is digested again
+    this.recent[n % RECENT] = lease;
+    // No lru-cache TTL on a lease: its end is in the lease, read by every operation, and an ended lease is
+    // overwritten by the next claim, forgotten by its owner's commit or release, or pushed out like any entry.
+    this.entries.set(digest, lease);
+    return { status: 'claimed', token };
+  }
+
+  commit(key: string, token: string, ttlMs: number): boolean {
+    const digest = this.digestFor(key, token);
+    if (!this.owns(digest, token, this.clock.now())) return false;
+    this.entries.set(digest, true, { ttl: ttlMs });
+    return true;
+  }
+
+  release(key: string, token: string): boolean {
+    const digest = this.digestFor(key, token);
+    if (!this.owns(digest, token, this.clock.now())) return false;
+    this.entries.delete(digest);
+    return true;
+  }
+
+  /** The key's digest, from its claim when that is recent. The token's number only says where to look: the key decides. */
+  private digestFor(key: string, token: string): string {
+    // Looking in the wrong place, or not at all, computes the digest again: the same answer, only slower. (That the
+    // key decides is checked by the contract suite's commit with another delivery's token.)
+    // Stryker disable next-line ArithmeticOperator,MethodExpression: see above
+    const lease = this.recent[Number(token.slice(this.prefix.length)) % RECENT];
+    // Stryker disable next-line ConditionalExpression: see above
+    return lease !== undefined && lease.key === key ? lease.digest : digestOf(key);
+  }
+
+  /** Whether `token` owns a live lease on `digest`; the lease is forgotten when it ended. */
+  private owns(digest: string, token: string, now: number): boolean {
+    const entry = this.entries.peek(digest);
+    // A digest that is done is never also aside (its lease was taken back from there by the commit), so reading a
+    // done marker as a lease, whose token never matches, answers the same.
+    // Stryker disable next-line ConditionalExpression,BooleanLiteral: see above
+    if (entry !== undefined && entry !== true) {
+      if (entry.token !== token) return false;
+      if (entry.expires > now) return true;
+      this.entries.delete(digest);
+      return false;
+    }
+    return this.pushedOut.take(digest, token, now);
+  }
+}
+
+/** The one `LRUCache` of a store, bounded at `maxEntries`; a live lease it pushes out goes to `pushedOut`. */
+function digestCache(maxEntries: number, clock: { now(): number }, pushedOut: PushedOut): LRUCache<string, Entry> {
   // lru-cache takes a start time of 0 for "no TTL": its clock counts from just before the store's first reading.
   const epoch = clock.now() - 1;
-  const pushedOut = new PushedOut();
-  const entries = new LRUCache<string, Entry>({
+  return new LRUCache<string, Entry>({
     maxSize: maxEntries,
     sizeCalculation: one,
     // Expired entries are dropped when looked up or pushed out: no timer per entry.
@@ -91,87 +197,6 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
       if (reason === 'evict' && entry !== true) pushedOut.keep(digest, entry, clock.now());
     },
   });
-  const prefix = `${randomHex(4)}-`;
-  let next = 1;
-  // Stryker disable next-line ArrayDeclaration: an array that grows to its size answers the same
-  const recent = new Array<Lease | undefined>(RECENT);
-
-  /** The key's digest, from its claim when that is recent. The token's number only says where to look: the key decides. */
-  const digestFor = (key: string, token: string): string => {
-    // Looking in the wrong place, or not at all, computes the digest again: the same answer, only slower. (That the
-    // key decides is checked by the contract suite's commit with another delivery's token.)
-    // Stryker disable next-line ArithmeticOperator,MethodExpression: see above
-    const lease = recent[Number(token.slice(prefix.length)) % RECENT];
-    // Stryker disable next-line ConditionalExpression: see above
-    return lease !== undefined && lease.key === key ? lease.digest : digestOf(key);
-  };
-
-  /** Whether `token` owns a live lease on `digest`; the lease is forgotten when it ended. */
-  const owns = (digest: string, token: string, now: number): boolean => {
-    const entry = entries.peek(digest);
-    // A digest that is done is never also aside (its lease was taken back from there by the commit), so reading a
-    // done marker as a lease, whose token never matches, answers the same.
-    // Stryker disable next-line ConditionalExpression,BooleanLiteral: see above
-    if (entry !== undefined && entry !== true) {
-      if (entry.token !== token) return false;
-      if (entry.expires > now) return true;
-      entries.delete(digest);
-      return false;
-    }
-    return pushedOut.take(digest, token, now);
-  };
-
-  const sync: SyncDedupeOps = {
-    claim(key, leaseMs) {
-      const now = clock.now();
-      const digest = digestOf(key);
-      const entry = entries.get(digest);
-      if (entry === true) return DONE_RESULT;
-      if (entry !== undefined && entry.expires > now) return IN_FLIGHT_RESULT;
-      if (pushedOut.live(digest, now)) return IN_FLIGHT_RESULT;
-      // Stryker disable next-line UpdateOperator: counting down makes tokens as unique
-      const n = next++;
-      const token = prefix + n;
-      const lease: Lease = { token, expires: now + leaseMs, key, digest };
-      // Stryker disable next-line ArithmeticOperator: a lease kept where no commit looks is digested again
-      recent[n % RECENT] = lease;
-      // No lru-cache TTL on a lease: its end is in the lease, read by every operation, and an ended lease is
-      // overwritten by the next claim, forgotten by its owner's commit or release, or pushed out like any entry.
-      entries.set(digest, lease);
-      return { status: 'claimed', token };
-    },
-    commit(key, token, ttlMs) {
-      const digest = digestFor(key, token);
-      if (!owns(digest, token, clock.now())) return false;
-      entries.set(digest, true, { ttl: ttlMs });
-      return true;
-    },
-    release(key, token) {
-      const digest = digestFor(key, token);
-      if (!owns(digest, token, clock.now())) return false;
-      entries.delete(digest);
-      return true;
-    },
-  };
-
-  const store = {
-    get size() {
-      return entries.size;
-    },
-    async claim(key: string, leaseMs: number) {
-      return sync.claim(key, leaseMs);
-    },
-    async commit(key: string, token: string, ttlMs: number) {
-      return sync.commit(key, token, ttlMs);
-    },
-    async release(key: string, token: string) {
-      return sync.release(key, token);
-    },
-  };
-  // Not enumerable: a copy that replaces a method (`{ ...store, commit: spy }`) loses `sync` and is awaited through
-  // its own methods, instead of going around them.
-  Object.defineProperty(store, 'sync', { value: sync, enumerable: false });
-  return store as MemoryStore;
 }
 
 function one(): number {
