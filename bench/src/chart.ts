@@ -18,6 +18,7 @@ const GAP = 60;
  * Two panels over the run's seconds, drawn as SVG: throughput (deliveries answered per second) above, and
  * acknowledgement latency (mean and p99, milliseconds, log scale) below, with the load's phases shaded.
  */
+// Builds one SVG document, part after part, over shared scales: longer than a usual function for that reason.
 export function renderChart(points: Interval[], phases: Phase[], title: string, note: string): string {
   const end = Math.max(...points.map((p) => p.at), ...phases.map((p) => p.to));
   const x = (t: number) => LEFT + ((W - LEFT - RIGHT) * t) / end;

@@ -36,6 +36,8 @@ interface Waiting {
 const unavailable = (message: string, cause?: unknown) =>
   new HookinboxError('store_unavailable', `@hookinbox/redis: ${message}`, cause === undefined ? {} : { cause });
 
+// A frozen copy of the store as it was before the compact layout, for the bench to compare against: kept as it was,
+// length included.
 export function redisStoreBefore(options: { url: string; keyPrefix: string; commandTimeoutMs?: number }) {
   const { url, keyPrefix } = options;
   const commandTimeoutMs = options.commandTimeoutMs ?? 500;

@@ -12,6 +12,9 @@
  * Every server is started and warmed up first; then each row gets `--duration` seconds of load in all, split into
  * `--rounds` rounds that visit the rows in turn (forwards, then backwards). A change in the machine's background
  * load during the run then falls on every row alike instead of on whichever row happened to run at the time.
+ *
+ * The run's steps (options, servers, rounds, targets, report) stay in this one module, past the usual length of one,
+ * so that the order of a run reads top to bottom.
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -249,6 +252,8 @@ function load(live: Live, seconds: number): Promise<Measured> {
   return live.row.rate ? paced({ ...common, rate: rateOf(live.row) }) : closedLoop({ ...common, connections });
 }
 
+// The bench's run from the command line to the report, in the order it happens (machine, servers, rounds, targets,
+// report): longer than a usual function, so that the order of a run is read in one place.
 async function main() {
   const m = machine();
   console.log(

@@ -17,6 +17,9 @@ import { openPgBoss } from './pg-boss-queue.js';
 import { redisStoreBefore } from './redis-store-before.js';
 import type { ServerSpec } from './rows.js';
 
+// Every row's server in one module, so that the bare baselines and hookinbox's servers are read side by side with
+// what each one does per request; longer than a usual module for that reason.
+
 /** A running server under test. */
 export interface Running {
   port: number;
@@ -184,6 +187,8 @@ async function deletePrefix(client: Redis, prefix: string): Promise<number> {
   return deleted;
 }
 
+// One server per row's spec: the store, queue and observer choices each take a few lines here, beside the framework
+// that mounts them, which makes it longer than a usual function.
 async function hookinboxServer(spec: ServerSpec): Promise<Running> {
   let store: DedupeStore;
   let redis: Redis | undefined;

@@ -7,6 +7,9 @@ import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 
+// Standalone, Cluster and Sentinel servers share the spawning, waiting and stopping above them: one module, a little
+// past the usual length of one, rather than three that import each other's helpers.
+
 /** A redis-server process started by the tests, on loopback, with no persistence. */
 export interface RedisServer {
   port: number;

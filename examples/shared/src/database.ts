@@ -143,6 +143,8 @@ const CUSTOMER_ORDERS =
 export const GEINS_SHOP = 'geins';
 
 /** Create the tables (idempotent) and return the queries the handlers use. */
+// One object of queries over one client, each method a short statement or transaction: longer than a usual
+// function for that reason (and the file than a usual module, with the schema it creates beside them).
 export async function createDatabase(sql: SqlClient) {
   await sql.exec(SCHEMA);
 

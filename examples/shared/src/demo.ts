@@ -27,6 +27,8 @@ const portIsFree = (port: number) =>
  * `demo.ts` of both examples: start the server with demo defaults, send a short series of signed deliveries, print
  * each answer and what the app stored, then keep serving until Ctrl+C.
  */
+// A script read top to bottom (start, send each delivery, print what it did, serve): its steps are the demo's story,
+// kept in order in one function rather than scattered, which makes it longer than a usual function.
 export async function runDemo(example: string, framework: string, createApp: CreateApp): Promise<void> {
   const env = { ...process.env };
   const notes: string[] = [];

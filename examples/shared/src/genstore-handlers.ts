@@ -18,6 +18,8 @@ export interface HandlerDeps {
  * delivery the dedupe store cannot recognise (a new delivery id for the same event, an expired TTL) still changes
  * nothing more the second time.
  */
+// One short handler per topic, registered in one place so that a reader sees every topic the app answers: longer than
+// a usual function for that reason.
 export function registerGenstoreHandlers(receiver: Receiver<GenstoreEvents, GenstoreMeta>, deps: HandlerDeps): void {
   const { db, exportsDir, delayMs } = deps;
   const removeFiles = (paths: string[]) => removeInside(exportsDir, paths);

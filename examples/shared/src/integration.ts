@@ -117,6 +117,8 @@ async function openDatabase(
  * Everything both examples share: the database, the dedupe store, the Genstore receiver (and the Geins one when
  * `GEINS_WEBHOOK_SECRET` is set) with their handlers. Each example only mounts the receivers on its framework.
  */
+// Wires the pieces in the order they depend on each other and closes them in reverse: one place that shows an app's
+// whole setup, longer than a usual function for that reason.
 export async function createIntegration(config: ExampleConfig, options: IntegrationOptions) {
   const logger = options.logger ?? createLogger({ name: config.example, level: config.logLevel });
   // Providers first: they only check options, and a bad secret should stop the start before anything is opened.

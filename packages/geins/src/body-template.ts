@@ -77,6 +77,8 @@ export function compileBodyTemplate(template: string): BodyTemplate {
     return { start, parts };
   };
 
+  // One case per kind of JSON value (placeholder, object, array, string, literal), all moving the one cursor: kept in
+  // one function, past the usual length, so that the grammar reads in one place.
   const readValue = (path: (string | number)[]) => {
     skipWhitespace();
     const c = template[i];

@@ -42,6 +42,8 @@ export interface GenstoreProvider<E extends EventMap = GenstoreEventsWith<{}>> e
  * const receiver = createReceiver({ provider: genstore({ secret: process.env.GENSTORE_CLIENT_SECRET! }) });
  * receiver.on('customers/redact', async (event) => eraseCustomer(event.payload.customer.id));
  */
+// One closure over what is prepared once (parsed options, one HMAC per secret, the schemas); its steps are short
+// functions inside it, and the closure runs a little past the usual length of a function for that reason.
 export function genstore<const S extends GenstoreSchemas = {}>(
   options: GenstoreOptions<S>,
 ): GenstoreProvider<GenstoreEventsWith<S>> {

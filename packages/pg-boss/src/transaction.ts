@@ -50,6 +50,8 @@ interface OpenClaim {
  * const { store, dispatcher } = claimAndEnqueue({ pool, store: postgresStore({ pool }), queue });
  * const receiver = createReceiver({ provider, store, dispatcher, deadLetters: queue });
  */
+// One closure over the open transactions and the folded done marks, which the store and the dispatcher it returns
+// share: longer than a usual function for that reason.
 export function claimAndEnqueue(options: ClaimAndEnqueueOptions): { store: DedupeStore; dispatcher: Dispatcher } {
   const { pool, store: inner, queue } = options;
   const open = new Map<string, OpenClaim>();
