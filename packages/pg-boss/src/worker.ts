@@ -18,7 +18,7 @@ export interface PgBossWorkerOptions extends QueueLocation {
    * Jobs each loop fetches at once (default 1). They run together, their successes are completed in one statement, and
    * the loop fetches again when the slowest of them has ended. On a busy queue each fetch costs PostgreSQL far more than
    * the job it returns (it walks the index entries of jobs already taken): 8 cut the worker's PostgreSQL CPU a job from
-   * about 3.5 to 0.9 ms in `bench/src/pg-boss-costs.ts`.
+   * about 3.9 to 1.0 ms in `bench/src/pg-boss-costs.ts`.
    */
   batchSize?: number;
   /** How often an idle loop asks for a job (default 2 s, at least 0.5 s: pg-boss's bounds). */

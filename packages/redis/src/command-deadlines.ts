@@ -23,6 +23,7 @@ export class CommandDeadlines {
   /**
    * @param timeoutMs how long each command may take
    * @param timedOut the error a command that took longer rejects with
+   * @param failed the error a command that failed in time rejects with
    */
   constructor(
     private readonly timeoutMs: number,

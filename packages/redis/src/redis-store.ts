@@ -48,8 +48,6 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
   let nextToken = 1;
 
   const deadlines = storeDeadlines(commandTimeoutMs, connection);
-  const run = <T>(operation: string, command: Promise<T>, onLate?: (value: T) => void): Promise<T> =>
-    deadlines.run(operation, command, onLate);
 
   // Claims use SET … NX GET inside the script until Redis refuses that form (before 7.0), then the script without it
   // for good. The refused script stopped before writing anything, so the same claim goes again.
@@ -81,7 +79,7 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
       const { claimKey, shard, digest } = location;
       const n = nextToken++;
       const token = tokenPrefix + n;
-      const current = await run('claim', claimCommand(claimKey, shard, token, leaseMs, digest), (late) => {
+      const current = await deadlines.run('claim', claimCommand(claimKey, shard, token, leaseMs, digest), (late) => {
         // The caller was told the store failed, so nobody holds this token: without the release, every retry of
         // the delivery would be answered "in flight" until the lease ends, and the provider would stop retrying.
         if (late === null) commands.hookinboxReleaseV1(claimKey, token).catch(() => {});
@@ -98,10 +96,10 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
         compact && ttlMs >= 1_000
           ? commands.hookinboxCommitCompactV2(claimKey, shard, token, digest, ttlMs)
           : commands.hookinboxCommitV1(claimKey, token, DONE, ttlMs);
-      return (await run('commit', command)) === 1;
+      return (await deadlines.run('commit', command)) === 1;
     },
     async release(key, token) {
-      return (await run('release', commands.hookinboxReleaseV1(layout.claimKeyOf(key), token))) === 1;
+      return (await deadlines.run('release', commands.hookinboxReleaseV1(layout.claimKeyOf(key), token))) === 1;
     },
     async close() {
       if (owned) await quit(client);
