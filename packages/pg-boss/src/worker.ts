@@ -47,7 +47,7 @@ class JobFailed extends Error {
  * `context.attempt`, and only the handlers that failed run again.
  *
  * @example
- * const worker = await createWorker(receiver, { boss, queueName: 'webhooks', concurrency: 4, batchSize: 8 });
+ * const worker = await createWorker(receiver, { boss, queueName: 'webhooks', batchSize: 8 });
  * process.once('SIGTERM', () => worker.close().then(() => boss.stop()));
  */
 export async function createWorker(
