@@ -50,9 +50,10 @@ const RECENT = 1_024;
 /**
  * What the store remembers of a digest: a claim in flight, or once committed the clock time (whole milliseconds) until
  * which it is done. The end is kept in the entry rather than as an lru-cache TTL: lru-cache then keeps no arrays of
- * start times and TTLs beside its entries (16 bytes an entry), and reads no clock of its own. An integer time is a
- * small integer to V8, stored in the entry's slot with nothing allocated, for the first 24 days of a process on the
- * default clock; later ones take a heap number each (16 bytes, what the TTL arrays cost).
+ * start times and TTLs beside its entries (16 bytes an entry), and reads no clock of its own. An integer time below
+ * 2³¹ ms (24.8 days on the default clock, which starts with the process: the first 17.8 days with the default 7-day TTL)
+ * is a small integer to V8, stored in the entry's slot with nothing allocated; a later one takes a heap number (16
+ * bytes, what the TTL arrays cost).
  */
 type Entry = Lease | number;
 
