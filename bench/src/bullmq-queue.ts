@@ -68,6 +68,8 @@ export async function openBullmq(url: string, prefix: string, place: WorkerPlace
       dispatcher: Dispatcher;
       deadLetters: DeadLetterSink;
     },
+    /** Jobs waiting, delayed or running. */
+    pending: () => queue.pending(),
     async startWorker(receiver: Receiver<any, any, any>) {
       if (place === 'in-process') {
         worker = await startWorker(receiver, url, prefix, WORKER_CONCURRENCY);

@@ -34,11 +34,13 @@ try {
   });
   process.on('message', async (message: { type?: string }) => {
     if (message?.type === 'mark') {
+      await running.drain?.();
       cpuAtMark = process.cpuUsage();
       workerCpuAtMark = (await running.workerCpuMicros?.()) ?? 0;
       requestsAtMark = requests;
       await send({ type: 'marked' });
     } else if (message?.type === 'report') {
+      await running.drain?.();
       const cpu = process.cpuUsage(cpuAtMark);
       const worker = await running.workerCpuMicros?.();
       await send({

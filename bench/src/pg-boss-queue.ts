@@ -25,6 +25,8 @@ export async function openPgBoss(url: string, schema: string, poolSize = 32) {
       dispatcher: Dispatcher;
       deadLetters: DeadLetterSink;
     },
+    /** Jobs waiting, delayed or running. */
+    pending: () => queue.pending(),
     async startWorker(receiver: Receiver<any, any, any>) {
       // 16 jobs at most at once: a job's remembered claim holds a connection of the pool the acknowledgements use.
       worker = await createWorker(receiver, {

@@ -27,6 +27,11 @@ export interface Running {
   server: Server;
   /** CPU time of a worker process the server started (the BullMQ rows' `worker: 'process'`), in microseconds. */
   workerCpuMicros?: () => Promise<number | undefined>;
+  /**
+   * Resolves once the row's queue has run every job it took (the queue rows): the child waits for it before it starts
+   * and before it ends a round's count, so that a row's CPU includes its jobs' and no backlog runs into the next row.
+   */
+  drain?: () => Promise<void>;
   close(): Promise<void>;
 }
 
@@ -251,6 +256,11 @@ async function hookinboxServer(spec: ServerSpec): Promise<Running> {
     if (handled === 0 && spec.worker !== 'process') process.stderr.write('bench: no delivery reached the handler\n');
   };
   const workerCpuMicros = queue && 'workerCpuMicros' in queue ? queue.workerCpuMicros : undefined;
+  const pending = queue?.pending;
+  const extras = {
+    ...(workerCpuMicros ? { workerCpuMicros } : {}),
+    ...(pending ? { drain: () => drained(pending) } : {}),
+  };
 
   if (spec.kind === 'fastify-hookinbox') {
     const app = Fastify({ logger: false });
@@ -262,7 +272,7 @@ async function hookinboxServer(spec: ServerSpec): Promise<Running> {
     return {
       port: (app.server.address() as AddressInfo).port,
       server: app.server,
-      ...(workerCpuMicros ? { workerCpuMicros } : {}),
+      ...extras,
       close: async () => {
         await app.close();
         await cleanup();
@@ -276,12 +286,24 @@ async function hookinboxServer(spec: ServerSpec): Promise<Running> {
   return {
     port,
     server,
-    ...(workerCpuMicros ? { workerCpuMicros } : {}),
+    ...extras,
     close: async () => {
       await closeServer(server);
       await cleanup();
     },
   };
+}
+
+/** Waits until `pending` reads 0, for two minutes at most (then says so, and the run goes on). */
+async function drained(pending: () => Promise<number>): Promise<void> {
+  const deadline = Date.now() + 120_000;
+  while ((await pending()) > 0) {
+    if (Date.now() > deadline) {
+      process.stderr.write('bench: the queue still had jobs after 2 minutes; counting on\n');
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
 
 async function octokit(): Promise<Running> {
