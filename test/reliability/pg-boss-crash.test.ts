@@ -153,7 +153,8 @@ describe('@hookinbox/pg-boss crash tests', () => {
     const { env, runs } = await scenario(databaseUrl(), { EXPIRE_S: '3' });
     // A lease well inside the compressed schedule (58 s): see LEASE_MS in the fixture.
     const web = { ...env, ROLE: 'web', LEASE_MS: '2000' };
-    const worker = { ...env, ROLE: 'worker', HANDLER_MS: '30' };
+    // The workers fetch four jobs at a time, as apps are told to: a killed worker leaves its whole batch to expire.
+    const worker = { ...env, ROLE: 'worker', HANDLER_MS: '30', BATCH_SIZE: '4' };
     const [web1, web2, worker1] = await Promise.all([
       startQueueProcess(web),
       startQueueProcess(web),
