@@ -87,10 +87,7 @@ export async function createWorker(
   };
   const loop = async () => {
     while (!stopping.signal.aborted) {
-      let jobs: PgBoss.JobWithMetadata<QueueJob>[] = [];
-      await record(boss, async () => {
-        jobs = await boss.fetch<QueueJob>(name, { batchSize, includeMetadata: true });
-      });
+      const jobs = (await record(boss, () => boss.fetch<QueueJob>(name, { batchSize, includeMetadata: true }))) ?? [];
       if (jobs.length === 0) {
         await sleep(pollingIntervalSeconds * 1_000, stopping.signal);
         continue;
@@ -108,12 +105,16 @@ export async function createWorker(
   };
 }
 
-/** Run a call to pg-boss; its error goes to the app the way pg-boss reports one: its instance's 'error' event. */
-async function record(boss: PgBoss, call: () => Promise<unknown>): Promise<void> {
+/**
+ * Run a call to pg-boss and give back its result; its error goes to the app the way pg-boss reports one (its instance's
+ * 'error' event), and the result is then undefined.
+ */
+async function record<T>(boss: PgBoss, call: () => Promise<T>): Promise<T | undefined> {
   try {
-    await call();
+    return await call();
   } catch (error) {
     boss.emit('error', error instanceof Error ? error : new Error(String(error)));
+    return undefined;
   }
 }
 
